@@ -1,0 +1,182 @@
+/**
+ * Marquee's resources: the protocol edges of the LedSign table.
+ *
+ * Every way a change can arrive ends in `decideWrite` from the sign rules, so REST, MQTT and WebSocket
+ * enforce the same limits. Each hook below is the edge for one kind of client action (see
+ * `../shared/harper-notes.md` §2 for which protocol calls which hook):
+ *
+ *   REST PUT              put()      full replace: missing fields take their defaults
+ *   REST PATCH            patch()    merge
+ *   REST POST /LedSign/   post()     create a new sign (409 if the id is taken)
+ *   REST DELETE           delete()   remove the sign
+ *   MQTT retained         put()      merge: MQTT has no PATCH, so a device can send just {"text":"Hi"}
+ *   MQTT empty retained   delete()   refused: a stray empty publish must not wipe a sign
+ *   MQTT non-retained     publish()  a transient message: validated and delivered, not stored
+ *   WebSocket message     connect()  merge, like PATCH; refusals come back on the socket
+ */
+import { Resource, type RequestTarget, type IterableEventQueue, type SubscriptionRequest } from 'harperdb';
+
+import { SIGN_RULES, checkSignId, decideWrite, type ChangeMode, type LedSignRecord } from './src/sign-rules.ts';
+import { refuse, signError, webSocketError } from './src/errors.ts';
+import { jsonPayload } from './src/payloads.ts';
+import { installStrictJson } from './src/strict-json.ts';
+import { isMqtt, type HarperContext } from './src/protocol.ts';
+import { withSignLock } from './src/sign-lock.ts';
+import { LedSignTable, bareSignStore, transaction, type SignStore, type WriteContext } from './src/harper-runtime.ts';
+
+installStrictJson();
+
+/** The LedSign table, with every write path validated. Exported as `LedSign`: the URL path and MQTT topic root. */
+export class LedSign extends LedSignTable {
+	static override loadAsInstance = false;
+
+	override put(target: RequestTarget, data: unknown): Promise<LedSignRecord> {
+		return this.#write(target, data, isMqtt(this.#context()) ? 'merge' : 'replace');
+	}
+
+	override patch(target: RequestTarget, data: unknown): Promise<LedSignRecord> {
+		return this.#write(target, data, 'merge');
+	}
+
+	/** POST /LedSign/ with an `id` in the body (or POST /LedSign/<id>) creates a sign that does not exist yet. */
+	override async post(target: RequestTarget, data: unknown): Promise<unknown> {
+		const body = jsonPayload(data);
+		const id = target.isCollection ? (body as { id?: unknown } | null)?.id : target.id;
+		const record = await this.#write({ id } as RequestTarget, body, 'create');
+		return { status: 201, headers: { location: `/LedSign/${record.id}` }, data: record };
+	}
+
+	override delete(target: RequestTarget): Promise<boolean> {
+		if (isMqtt(this.#context())) {
+			refuse(
+				signError('badRequest', 'Signs cannot be deleted over MQTT; an empty retained payload is refused.', {
+					body: 'must be a JSON object of sign fields; to delete a sign use REST DELETE /LedSign/<id>',
+				})
+			);
+		}
+		return super.delete(target);
+	}
+
+	/**
+	 * A non-retained MQTT publish: a transient message. It is validated like a merge onto the stored sign and
+	 * delivered as the complete state the sign should show (so a device never has to merge), marked
+	 * `transient: true` and carrying the stored version; nothing is stored.
+	 */
+	override async publish(target: RequestTarget, message: unknown): Promise<void> {
+		const current = await this.#current(target);
+		const decision = decideWrite(target.id, current, jsonPayload(message), 'merge');
+		if (!decision.ok) refuse(toSignError(decision));
+		const shown = { ...decision.record, version: current?.version ?? 0, transient: true };
+		if (current) shown.updatedAt = current.updatedAt;
+		return super.publish(target, shown);
+	}
+
+	/**
+	 * WebSocket (and SSE, which has no incoming side). Harper's own connect streams the record's changes and
+	 * ignores what the client sends; here each client message is applied as a merge, with the client's own
+	 * identity so its permissions apply, and a refusal is sent back on the same socket.
+	 */
+	override connect(target: RequestTarget, incoming: IterableEventQueue | null): AsyncIterable<unknown> {
+		// Harper's types promise an AsyncIterable, but the table's connect resolves to its event queue
+		// asynchronously; Harper awaits whichever it gets, so the promise is passed through unchanged.
+		const outgoing = super.connect(target, incoming as IterableEventQueue) as unknown as Promise<IterableEventQueue>;
+		if (incoming) {
+			const user = this.getCurrentUser();
+			void outgoing.then((queue) => applyWebSocketMessages(target, incoming, queue, user));
+		}
+		return outgoing as unknown as AsyncIterable<unknown>;
+	}
+
+	/**
+	 * Every subscriber to one sign gets its current state first: a sign that connects later shows the right
+	 * thing at once. (Harper 4.7 sends the current record only for instances it loaded itself, which
+	 * `loadAsInstance = false` resources are not.) Subscribing before reading means no change is missed; if
+	 * one already arrived, it is newer than what was read, so the read is not sent.
+	 */
+	override async subscribe(request: SubscriptionRequest): Promise<IterableEventQueue> {
+		const subscription = (await super.subscribe(request)) as IterableEventQueue;
+		if (request.isCollection || request.omitCurrent || typeof request.id !== 'string') return subscription;
+		const current = await this.#current(request);
+		if (current && !subscription.queue?.length) {
+			const localTime = Date.parse(current.updatedAt);
+			subscription.send({ id: current.id, localTime, value: current, version: localTime, type: 'put' });
+		}
+		return subscription;
+	}
+
+	#context(): HarperContext {
+		return this.getContext() as HarperContext;
+	}
+
+	/** The stored sign, or undefined when there is none (or the id could never name one). */
+	async #current(target: RequestTarget): Promise<LedSignRecord | undefined> {
+		if (checkSignId(target.id)) return undefined;
+		return ((await super.get(target)) as LedSignRecord | undefined) ?? undefined;
+	}
+
+	/**
+	 * Reads, decides and commits in a transaction of its own, one at a time per sign (see sign-lock.ts), so
+	 * the version a change gets is exactly one more than the version it replaced. Writes as the caller, so the
+	 * audit log names who changed the sign.
+	 */
+	#write(target: RequestTarget, data: unknown, mode: ChangeMode): Promise<LedSignRecord> {
+		const input = jsonPayload(data);
+		const context: WriteContext = { user: this.getCurrentUser() };
+		return withSignLock(String(target.id), () =>
+			transaction(context, async () => {
+				const current = checkSignId(target.id) ? undefined : await signs.get(target.id as string, context);
+				const decision = decideWrite(target.id, current, input, mode);
+				if (!decision.ok) refuse(toSignError(decision));
+				await bareSignStore.put(decision.record, context);
+				return decision.record;
+			})
+		);
+	}
+}
+
+/** LedSign's own reads (V2 style, so they return plain records). */
+const signs = LedSign as unknown as Pick<SignStore, 'get'>;
+
+function recordTarget(id: unknown): RequestTarget {
+	return { id } as RequestTarget;
+}
+
+function toSignError(decision: Extract<ReturnType<typeof decideWrite>, { ok: false }>) {
+	return decision.reason === 'conflict'
+		? signError('conflict', 'The sign changed since the version this change is based on.', decision.errors)
+		: signError('invalid', 'The sign change is invalid; nothing was changed.', decision.errors);
+}
+
+/** Applies each message a WebSocket client sends; on `/LedSign/` (all signs) a message names its sign by `id`. */
+async function applyWebSocketMessages(
+	target: RequestTarget,
+	incoming: IterableEventQueue,
+	outgoing: IterableEventQueue,
+	user: unknown
+): Promise<void> {
+	for await (const message of incoming) {
+		try {
+			const change = jsonPayload(message);
+			const id = target.isCollection ? (change as { id?: unknown } | null)?.id : target.id;
+			if (typeof id !== 'string') {
+				refuse(signError('invalid', 'On /LedSign/ each change must name its sign.', { id: 'is required' }));
+			}
+			await LedSign.patch(id, change as object, { user, authorize: true } as never);
+		} catch (err) {
+			outgoing.send(webSocketError(err));
+		}
+	}
+}
+
+/** The sign rules, read-only, so panels and devices learn the limits from the server: GET /SignRules. */
+export class SignRules extends Resource {
+	static override loadAsInstance = false;
+
+	override get(): typeof SIGN_RULES {
+		return SIGN_RULES;
+	}
+
+	override allowRead(): boolean {
+		return true;
+	}
+}

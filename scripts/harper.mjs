@@ -1,0 +1,84 @@
+#!/usr/bin/env node
+/**
+ * `npm run dev` (node scripts/harper.mjs dev) and `npm start` (node scripts/harper.mjs run).
+ *
+ * Runs this app in the Harper installed in node_modules. On a machine where Harper has never been installed,
+ * it installs it first without asking anything: data in $ROOTPATH (default ~/hdb), an `admin` user whose
+ * generated password is written to a file only you can read. `dev` also recompiles the TypeScript on change
+ * (tsc --watch), and Harper's dev mode restarts the app when the compiled output changes.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const mode = process.argv[2];
+if (mode !== 'dev' && mode !== 'run') {
+	console.error('usage: node scripts/harper.mjs dev|run');
+	process.exit(2);
+}
+
+const project = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const harperBin = join(project, 'node_modules/harperdb/bin/harperdb.js');
+const tscBin = join(project, 'node_modules/typescript/bin/tsc');
+
+// Harper records where it is installed in ~/.harperdb; without that file it would prompt for everything.
+if (!existsSync(join(homedir(), '.harperdb', 'hdb_boot_properties.file'))) installHarper();
+
+/** Installs Harper non-interactively, showing its output only if the install fails. */
+function installHarper() {
+	const rootPath = process.env.ROOTPATH ?? join(homedir(), 'hdb');
+	const username = process.env.HDB_ADMIN_USERNAME ?? 'admin';
+	const chosenPassword = process.env.HDB_ADMIN_PASSWORD;
+	const passwordFile = join(homedir(), '.marquee-admin-password');
+	const password = chosenPassword ?? randomBytes(12).toString('base64url');
+	console.log(`First run: installing Harper with its data in ${rootPath} ...`);
+	mkdirSync(rootPath, { recursive: true });
+	const install = spawnSync(process.execPath, [harperBin, 'install'], {
+		cwd: project,
+		encoding: 'utf8',
+		env: {
+			...process.env,
+			TC_AGREEMENT: 'yes',
+			ROOTPATH: rootPath,
+			HDB_ADMIN_USERNAME: username,
+			HDB_ADMIN_PASSWORD: password,
+			// dev: HTTP on 9926, MQTT on 1883, requests from this machine need no login. run (production-style):
+			// Harper's secure defaults, HTTPS only and every request authenticated.
+			DEFAULTS_MODE: mode === 'dev' ? 'dev' : 'prod',
+			REPLICATION_HOSTNAME: process.env.REPLICATION_HOSTNAME ?? 'localhost',
+		},
+	});
+	if (install.status !== 0) {
+		console.error(install.stdout, install.stderr);
+		console.error('Harper install failed; see the output above.');
+		process.exit(1);
+	}
+	if (!chosenPassword) writeFileSync(passwordFile, `${password}\n`, { mode: 0o600 });
+	console.log(`Installed. Log in as "${username}" with the password ${chosenPassword ? 'from HDB_ADMIN_PASSWORD' : `in ${passwordFile}`}.`);
+	if (mode === 'dev') console.log('In dev mode, requests from this machine (127.0.0.1) need no login.');
+}
+
+const children = [];
+if (mode === 'dev') {
+	children.push(
+		spawn(process.execPath, [tscBin, '-p', 'tsconfig.json', '--watch', '--preserveWatchOutput'], {
+			cwd: project,
+			stdio: ['ignore', 'inherit', 'inherit'],
+		})
+	);
+}
+const harper = spawn(process.execPath, [harperBin, mode, project], { cwd: project, stdio: 'inherit' });
+children.push(harper);
+
+function stopAll(signal) {
+	for (const child of children) if (child.exitCode === null) child.kill(signal);
+}
+process.on('SIGINT', () => stopAll('SIGINT'));
+process.on('SIGTERM', () => stopAll('SIGTERM'));
+harper.on('exit', (code, signal) => {
+	stopAll('SIGTERM');
+	process.exitCode = code ?? (signal ? 1 : 0);
+});

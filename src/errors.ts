@@ -1,0 +1,38 @@
+/**
+ * Refusals, shaped the way Harper reports them. Harper turns a thrown *plain object* carrying `statusCode`
+ * into that HTTP status with the object as the JSON body (a thrown `Error` becomes a bare string), and any
+ * throw into an MQTT v5 PUBACK failure (reason code 128). WebSocket writes send the same object as a message.
+ */
+import type { FieldErrors } from './sign-rules.ts';
+
+export interface SignError {
+	statusCode: number;
+	/** One sentence for people. */
+	error: string;
+	/** Field name → why it was refused, for forms and clients that want to point at the field. */
+	fields: FieldErrors;
+}
+
+const STATUS = { invalid: 422, conflict: 409, badRequest: 400, forbidden: 403 } as const;
+
+export function signError(kind: keyof typeof STATUS, error: string, fields: FieldErrors = {}): SignError {
+	return { statusCode: STATUS[kind], error, fields };
+}
+
+export function isSignError(value: unknown): value is SignError {
+	return typeof value === 'object' && value !== null && 'statusCode' in value && 'fields' in value;
+}
+
+/** Throws a refusal the way Harper expects (see the module comment). */
+export function refuse(error: SignError): never {
+	// eslint-disable-next-line @typescript-eslint/only-throw-error -- Harper serialises plain objects as the JSON body
+	throw error;
+}
+
+/** The message a WebSocket client gets when its change is refused. */
+export function webSocketError(err: unknown): { type: 'error' } & SignError {
+	if (isSignError(err)) return { type: 'error', ...err };
+	const statusCode = typeof err === 'object' && err && 'statusCode' in err ? Number(err.statusCode) : 500;
+	const error = err instanceof Error ? err.message : 'the change could not be applied';
+	return { type: 'error', statusCode, error, fields: {} };
+}

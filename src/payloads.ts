@@ -1,0 +1,31 @@
+/**
+ * What Harper hands a resource as a message body, before any sign rule looks at it.
+ *
+ * Harper parses MQTT and WebSocket payloads that start with `{` as JSON; anything else (text, binary, or JSON
+ * that fails to parse) arrives as a `{ contentType, data }` wrapper that Harper would happily store over the
+ * record. This module tells the two apart so such payloads are refused with a clear reason.
+ */
+import { refuse, signError } from './errors.ts';
+
+interface OpaquePayload {
+	contentType: string;
+	data: unknown;
+}
+
+function isOpaquePayload(value: unknown): value is OpaquePayload {
+	if (typeof value !== 'object' || value === null) return false;
+	if (Object.keys(value).length !== 2 || !('contentType' in value) || !('data' in value)) return false;
+	return typeof value.contentType === 'string' && (value.data instanceof Uint8Array || typeof value.data === 'string');
+}
+
+/** The parsed JSON value of a payload, or a 400 refusal if the payload was not JSON at all. */
+export function jsonPayload(value: unknown): unknown {
+	if (value instanceof Uint8Array || isOpaquePayload(value)) {
+		refuse(
+			signError('badRequest', 'The payload is not JSON.', {
+				body: 'must be a JSON object of sign fields, e.g. {"text":"Hello"}',
+			})
+		);
+	}
+	return value;
+}

@@ -1,0 +1,274 @@
+/**
+ * The sign's rules: limits, effects, defaults, normalisation and validation, as pure functions.
+ *
+ * This module is the single source of truth for what a sign accepts. The server enforces it on every write
+ * path, `GET /SignRules` publishes `SIGN_RULES` to clients, and the panel and the device simulator import it.
+ * It has no imports, no I/O and no Harper dependency, so it runs unchanged in Node, a browser and tests.
+ */
+
+export const EFFECTS = ['static', 'scroll', 'blink'] as const;
+export type Effect = (typeof EFFECTS)[number];
+
+/** The fields a client may set: everything the sign shows. */
+export interface SignSettings {
+	text: string;
+	color: string;
+	brightness: number;
+	power: boolean;
+	effect: Effect;
+	speed: number;
+}
+
+/** A stored sign: its settings plus the fields only the server writes. */
+export interface LedSignRecord extends SignSettings {
+	id: string;
+	/** 1 on creation, +1 for each accepted change; never goes back. */
+	version: number;
+	/** When the accepted change was made, ISO 8601 UTC. */
+	updatedAt: string;
+}
+
+/** Field name → why it was refused. A form can show each message next to its field. */
+export type FieldErrors = Record<string, string>;
+
+export type Checked<T> = { ok: true; value: T } | { ok: false; errors: FieldErrors };
+
+export const SETTING_FIELDS = ['text', 'color', 'brightness', 'power', 'effect', 'speed'] as const;
+export type SettingField = (typeof SETTING_FIELDS)[number];
+
+/** Fields the server maintains. Clients may echo them back (a GET → edit → PUT round trip); see `checkChange`. */
+export const SERVER_FIELDS = ['id', 'version', 'updatedAt'] as const;
+
+/**
+ * A freshly created sign, and what a field missing from a full replace (REST PUT) becomes.
+ * Amber on black is the classic LED-sign look; half brightness is comfortable indoors.
+ */
+export const DEFAULT_SETTINGS: Readonly<SignSettings> = Object.freeze({
+	text: '',
+	color: '#ffb000',
+	brightness: 50,
+	power: true,
+	effect: 'static',
+	speed: 5,
+});
+
+/** The first and last character the sign's 5×7 font can draw: printable ASCII, space to tilde. */
+const FIRST_DRAWABLE = 0x20;
+const LAST_DRAWABLE = 0x7e;
+
+/**
+ * The limits, as data. Served as-is by `GET /SignRules` so a panel or device learns them from the server.
+ * Patterns are strings (JSON-safe); they are compiled once below.
+ */
+export const SIGN_RULES = Object.freeze({
+	id: {
+		pattern: '^[A-Za-z0-9_-]{1,32}$',
+		minLength: 1,
+		maxLength: 32,
+		description: "letters, digits, '-' and '_'",
+	},
+	text: {
+		// 128 characters keeps a full record well under 512 bytes of JSON, inside an ESP32 MQTT client's 1 KB buffer.
+		maxLength: 128,
+		firstCharCode: FIRST_DRAWABLE,
+		lastCharCode: LAST_DRAWABLE,
+		description: 'printable ASCII (space to ~): the characters the sign font draws',
+	},
+	color: { pattern: '^#[0-9a-fA-F]{6}$', description: '#rrggbb' },
+	brightness: { min: 0, max: 100 },
+	speed: { min: 1, max: 10 },
+	effects: EFFECTS,
+	defaults: DEFAULT_SETTINGS,
+});
+
+export type SignRules = typeof SIGN_RULES;
+
+const ID_PATTERN = new RegExp(SIGN_RULES.id.pattern);
+const COLOR_PATTERN = new RegExp(SIGN_RULES.color.pattern);
+
+/** Why `id` is not a valid sign id, or undefined when it is. Also rules out `/`, `+`, `#` and `..`. */
+export function checkSignId(id: unknown): string | undefined {
+	if (id === undefined || id === null) return 'is required';
+	if (typeof id !== 'string') return `must be a string (got ${describe(id)})`;
+	if (ID_PATTERN.test(id)) return undefined;
+	if (id.length > SIGN_RULES.id.maxLength) return `is ${id.length} characters, at most ${SIGN_RULES.id.maxLength}`;
+	if (id.length === 0) return 'must not be empty';
+	return `may contain only ${SIGN_RULES.id.description}`;
+}
+
+function describe(value: unknown): string {
+	if (value === null) return 'null';
+	if (Array.isArray(value)) return 'an array';
+	if (typeof value === 'string') return `"${value.length > 20 ? value.slice(0, 20) + '…' : value}"`;
+	if (typeof value === 'object') return 'an object';
+	return String(value);
+}
+
+function checkInteger(value: unknown, min: number, max: number): string | undefined {
+	if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+		return `must be an integer from ${min} to ${max} (got ${describe(value)})`;
+	}
+	return undefined;
+}
+
+/** The first character the font cannot draw, as a readable reason, or undefined when all are drawable. */
+function undrawable(text: string): string | undefined {
+	let position = 0;
+	for (const char of text) {
+		const code = char.codePointAt(0) ?? 0;
+		if (code < FIRST_DRAWABLE || code > LAST_DRAWABLE) {
+			const hex = code.toString(16).toUpperCase().padStart(4, '0');
+			const shown = code < FIRST_DRAWABLE || code === 0x7f ? '' : ` "${char}"`;
+			return `character${shown} (U+${hex}) at position ${position} is not in the sign's font (${SIGN_RULES.text.description})`;
+		}
+		position++;
+	}
+	return undefined;
+}
+
+type FieldCheck = (value: unknown) => string | undefined;
+
+/** One check per settable field; each returns why the value is refused, or undefined. */
+const FIELD_CHECKS: Record<SettingField, FieldCheck> = {
+	text(value) {
+		if (typeof value !== 'string') return `must be a string (got ${describe(value)})`;
+		const length = [...value].length;
+		if (length > SIGN_RULES.text.maxLength) {
+			return `is ${length} characters, at most ${SIGN_RULES.text.maxLength}`;
+		}
+		return undrawable(value);
+	},
+	color(value) {
+		if (typeof value !== 'string' || !COLOR_PATTERN.test(value)) {
+			return `must be a colour written ${SIGN_RULES.color.description}, e.g. "#ff0000" (got ${describe(value)})`;
+		}
+		return undefined;
+	},
+	brightness: (value) => checkInteger(value, SIGN_RULES.brightness.min, SIGN_RULES.brightness.max),
+	power(value) {
+		return typeof value === 'boolean' ? undefined : `must be true or false (got ${describe(value)})`;
+	},
+	effect(value) {
+		return typeof value === 'string' && (EFFECTS as readonly string[]).includes(value)
+			? undefined
+			: `must be one of ${EFFECTS.join(', ')} (got ${describe(value)})`;
+	},
+	speed: (value) => checkInteger(value, SIGN_RULES.speed.min, SIGN_RULES.speed.max),
+};
+
+function isSettingField(key: string): key is SettingField {
+	return (SETTING_FIELDS as readonly string[]).includes(key);
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+	if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+	const proto: unknown = Object.getPrototypeOf(value);
+	return proto === Object.prototype || proto === null;
+}
+
+/** A validated change: the settings it sets, and the version it was based on when the client said so. */
+export interface SignChange {
+	settings: Partial<SignSettings>;
+	/** The version the client last saw; a write based on an older version is a conflict. */
+	basedOn?: number;
+}
+
+/**
+ * Validates a change as a client sent it (already parsed from JSON). Accepts any subset of the settings.
+ * Server-maintained fields may be echoed back: `id` must name the same sign, `version` (if present) is the
+ * version the change is based on, and `updatedAt` is ignored. Anything else is an unknown field.
+ */
+export function checkChange(input: unknown, signId: string): Checked<SignChange> {
+	if (!isPlainObject(input)) {
+		return { ok: false, errors: { body: `must be a JSON object of sign fields (got ${describe(input)})` } };
+	}
+	// Collected as entries and built with Object.fromEntries, which defines own properties: a key such as
+	// "__proto__" is then reported like any other unknown field instead of silently setting a prototype.
+	const problems: [string, string][] = [];
+	const settings: [string, unknown][] = [];
+	let basedOn: number | undefined;
+	for (const key of Object.keys(input)) {
+		const value = input[key];
+		if (isSettingField(key)) {
+			const reason = FIELD_CHECKS[key](value);
+			if (reason) problems.push([key, reason]);
+			else settings.push([key, key === 'color' ? (value as string).toLowerCase() : value]);
+		} else if (key === 'id') {
+			if (value !== signId) problems.push(['id', `must match the sign being written ("${signId}") or be left out`]);
+		} else if (key === 'version') {
+			if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+				problems.push(['version', `must be the integer version the change is based on (got ${describe(value)})`]);
+			} else basedOn = value;
+		} else if (key !== 'updatedAt') {
+			problems.push([key, `is not a sign field (fields: ${SETTING_FIELDS.join(', ')})`]);
+		}
+	}
+	if (problems.length > 0) return { ok: false, errors: Object.fromEntries(problems) };
+	const change: SignChange = { settings: Object.fromEntries(settings) as Partial<SignSettings> };
+	if (basedOn !== undefined) change.basedOn = basedOn;
+	return { ok: true, value: change };
+}
+
+/**
+ * How a change applies: `replace` sets the whole sign (missing fields take their defaults), `merge` only the
+ * fields it names, `create` is a replace that is refused when the sign already exists.
+ */
+export type ChangeMode = 'replace' | 'merge' | 'create';
+
+/** The settings after applying a validated change to the current ones (or to the defaults for a new sign). */
+export function applyChange(
+	current: SignSettings | undefined,
+	change: Partial<SignSettings>,
+	mode: ChangeMode
+): SignSettings {
+	const base = mode !== 'merge' || !current ? DEFAULT_SETTINGS : current;
+	const next = {} as Record<SettingField, unknown>;
+	for (const field of SETTING_FIELDS) next[field] = change[field] ?? base[field];
+	return next as unknown as SignSettings;
+}
+
+/** Why a change based on `basedOn` may not be applied to a sign at `currentVersion`, or undefined if it may. */
+export function checkBasedOn(basedOn: number | undefined, currentVersion: number): string | undefined {
+	if (basedOn === undefined || basedOn === currentVersion) return undefined;
+	return `the change is based on version ${basedOn} but the sign is at version ${currentVersion}: reload and retry`;
+}
+
+/** What a write does: the record to store, or why it is refused. */
+export type WriteDecision =
+	| { ok: true; record: LedSignRecord }
+	| { ok: false; reason: 'invalid' | 'conflict'; errors: FieldErrors };
+
+/**
+ * Decides a write to sign `id`, currently `current` (undefined if it does not exist yet), from a client's
+ * `input`. The one function every write path calls, so every protocol enforces the same rules.
+ */
+export function decideWrite(
+	id: unknown,
+	current: LedSignRecord | undefined,
+	input: unknown,
+	mode: ChangeMode,
+	now: Date = new Date()
+): WriteDecision {
+	const idProblem = checkSignId(id);
+	if (idProblem) return { ok: false, reason: 'invalid', errors: { id: idProblem } };
+	const signId = id as string;
+	const change = checkChange(input, signId);
+	if (!change.ok) return { ok: false, reason: 'invalid', errors: change.errors };
+	if (mode === 'create' && current) {
+		return { ok: false, reason: 'conflict', errors: { id: `"${signId}" is taken: change an existing sign with PUT or PATCH` } };
+	}
+	const conflict = checkBasedOn(change.value.basedOn, current?.version ?? 0);
+	if (conflict) return { ok: false, reason: 'conflict', errors: { version: conflict } };
+	const settings = applyChange(current, change.value.settings, mode);
+	return { ok: true, record: nextRecord(signId, current, settings, now) };
+}
+
+/** The record to store for an accepted change. */
+export function nextRecord(
+	id: string,
+	current: Pick<LedSignRecord, 'version'> | undefined,
+	settings: SignSettings,
+	now: Date
+): LedSignRecord {
+	return { id, ...settings, version: (current?.version ?? 0) + 1, updatedAt: now.toISOString() };
+}

@@ -1,0 +1,228 @@
+/**
+ * Real protocol clients for the tests (fetch, mqtt, ws, eventsource), each feeding an Inbox that tests wait
+ * on with a deadline instead of sleeping.
+ */
+import { EventSource } from 'eventsource';
+import mqtt, { type MqttClient } from 'mqtt';
+import WebSocket from 'ws';
+import type { Credentials } from './harper.ts';
+
+export interface ServerInfo {
+	httpUrl: string;
+	wsUrl: string;
+	mqttUrl: string;
+	admin: Credentials;
+}
+
+export const basicAuth = (user: Credentials): string =>
+	`Basic ${Buffer.from(`${user.username}:${user.password}`).toString('base64')}`;
+
+/** Messages as they arrive, and a way to wait for one that matches, with a deadline. */
+export class Inbox<T> {
+	readonly received: T[] = [];
+	#waiters: { match: (item: T) => boolean; resolve: (item: T) => void }[] = [];
+	#listeners: ((item: T) => void)[] = [];
+	#cursor = 0;
+
+	push(item: T): void {
+		this.received.push(item);
+		for (const listener of this.#listeners) listener(item);
+		for (const waiter of [...this.#waiters]) {
+			if (waiter.match(item)) {
+				this.#waiters.splice(this.#waiters.indexOf(waiter), 1);
+				waiter.resolve(item);
+			}
+		}
+	}
+
+	/** The first message (received already or later) that matches, or a rejection after `timeoutMs`. */
+	waitFor(match: (item: T) => boolean, what: string, timeoutMs = 5000): Promise<T> {
+		const found = this.received.find(match);
+		if (found !== undefined) return Promise.resolve(found);
+		return new Promise((resolve, reject) => {
+			const waiter = {
+				match,
+				resolve: (item: T) => {
+					clearTimeout(timer);
+					resolve(item);
+				},
+			};
+			const timer = setTimeout(() => {
+				this.#waiters.splice(this.#waiters.indexOf(waiter), 1);
+				reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; got ${JSON.stringify(this.received)}`));
+			}, timeoutMs);
+			this.#waiters.push(waiter);
+		});
+	}
+
+	/** Calls `listener` with every message, those received already and those to come. */
+	forEach(listener: (item: T) => void): void {
+		this.received.forEach(listener);
+		this.#listeners.push(listener);
+	}
+
+	/** Everything received since the last call (for "nothing else arrived in between" checks). */
+	takeNew(): T[] {
+		const fresh = this.received.slice(this.#cursor);
+		this.#cursor = this.received.length;
+		return fresh;
+	}
+}
+
+// ---- REST -------------------------------------------------------------------------------------------------
+
+export interface RestResponse {
+	status: number;
+	headers: Headers;
+	body: unknown;
+}
+
+export async function rest(
+	server: ServerInfo,
+	method: string,
+	path: string,
+	body?: unknown,
+	options: { raw?: boolean; user?: Credentials | null; contentType?: string } = {}
+): Promise<RestResponse> {
+	const headers: Record<string, string> = { accept: 'application/json' };
+	const user = options.user === undefined ? server.admin : options.user;
+	if (user) headers.authorization = basicAuth(user);
+	if (body !== undefined) headers['content-type'] = options.contentType ?? 'application/json';
+	const response = await fetch(`${server.httpUrl}${path}`, {
+		method,
+		headers,
+		body: body === undefined ? undefined : options.raw ? (body as string) : JSON.stringify(body),
+	});
+	const text = await response.text();
+	let parsed: unknown = text;
+	try {
+		parsed = text ? JSON.parse(text) : undefined;
+	} catch {
+		// not JSON: keep the text, a test will say what it expected
+	}
+	return { status: response.status, headers: response.headers, body: parsed };
+}
+
+// ---- MQTT -------------------------------------------------------------------------------------------------
+
+export interface MqttMessage {
+	topic: string;
+	payload: string;
+	json: unknown;
+}
+
+export interface MqttPeer {
+	client: MqttClient;
+	inbox: Inbox<MqttMessage>;
+	close(): Promise<void>;
+}
+
+function parseJson(text: string): unknown {
+	try {
+		return JSON.parse(text);
+	} catch {
+		return undefined;
+	}
+}
+
+export async function mqttPeer(
+	server: ServerInfo,
+	options: { user?: Credentials; subscribe?: string[]; clientId?: string } = {}
+): Promise<MqttPeer> {
+	const user = options.user ?? server.admin;
+	const client = await mqtt.connectAsync(server.mqttUrl, {
+		protocolVersion: 5,
+		username: user.username,
+		password: user.password,
+		clientId: options.clientId,
+		reconnectPeriod: 0,
+		connectTimeout: 5000,
+	});
+	const inbox = new Inbox<MqttMessage>();
+	client.on('message', (topic, payload) => {
+		const text = payload.toString();
+		inbox.push({ topic, payload: text, json: parseJson(text) });
+	});
+	for (const topic of options.subscribe ?? []) await client.subscribeAsync(topic, { qos: 1 });
+	return { client, inbox, close: () => client.endAsync() };
+}
+
+/** Publishes with QoS 1 and returns the PUBACK reason code (0 = accepted). */
+export async function mqttPublish(
+	peer: MqttPeer,
+	topic: string,
+	payload: string,
+	retain: boolean
+): Promise<number> {
+	try {
+		const ack = await peer.client.publishAsync(topic, payload, { qos: 1, retain });
+		return ack?.reasonCode ?? 0;
+	} catch (err) {
+		const code = (err as { code?: unknown }).code;
+		if (typeof code === 'number') return code;
+		throw err;
+	}
+}
+
+// ---- WebSocket ----------------------------------------------------------------------------------------------
+
+export interface WsPeer {
+	socket: WebSocket;
+	inbox: Inbox<unknown>;
+	send(message: string | object): void;
+	close(): Promise<void>;
+}
+
+export async function wsPeer(server: ServerInfo, path: string, user: Credentials = server.admin): Promise<WsPeer> {
+	const socket = new WebSocket(`${server.wsUrl}${path}`, { headers: { authorization: basicAuth(user) } });
+	const inbox = new Inbox<unknown>();
+	socket.on('message', (data) => inbox.push(parseJson(data.toString())));
+	await once(socket, 'open');
+	return {
+		socket,
+		inbox,
+		send: (message) => socket.send(typeof message === 'string' ? message : JSON.stringify(message)),
+		async close() {
+			if (socket.readyState === WebSocket.CLOSED) return;
+			const closed = once(socket, 'close');
+			socket.close();
+			await closed;
+		},
+	};
+}
+
+function once(socket: WebSocket, event: 'open' | 'close'): Promise<void> {
+	return new Promise((resolve, reject) => {
+		socket.once(event, () => resolve());
+		if (event === 'open') socket.once('error', reject);
+	});
+}
+
+// ---- Server-Sent Events -------------------------------------------------------------------------------------
+
+export interface SsePeer {
+	inbox: Inbox<unknown>;
+	close(): void;
+}
+
+export async function ssePeer(server: ServerInfo, path: string, user: Credentials = server.admin): Promise<SsePeer> {
+	const inbox = new Inbox<unknown>();
+	const source = new EventSource(`${server.httpUrl}${path}`, {
+		fetch: (input, init) =>
+			fetch(input, { ...init, headers: { ...init.headers, authorization: basicAuth(user) } }),
+	});
+	source.onmessage = (event) => inbox.push(parseJson(event.data));
+	await new Promise<void>((resolve, reject) => {
+		const timer = setTimeout(() => reject(new Error(`SSE ${path} did not open within 5 s`)), 5000);
+		source.onopen = () => {
+			clearTimeout(timer);
+			resolve();
+		};
+		source.onerror = (event) => {
+			clearTimeout(timer);
+			source.close();
+			reject(new Error(`SSE ${path} failed: ${String(event.message)}`));
+		};
+	});
+	return { inbox, close: () => source.close() };
+}

@@ -1,0 +1,175 @@
+/**
+ * Starts a real Harper running this app, as the tests' server: its own root folder and HOME (so it never
+ * touches ~/hdb or another instance), free loopback ports picked per run (Harper binds with SO_REUSEPORT,
+ * so a clash would be silent), `authorizeLocal` off (so anonymous loopback requests are not super users),
+ * one worker thread and no inspector. See ../shared/harper-notes.md §1.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const PROJECT = resolve(import.meta.dirname, '../..');
+const HARPER_BIN = join(PROJECT, 'node_modules/harperdb/bin/harperdb.js');
+const READY_TIMEOUT_MS = 90_000;
+const STOP_TIMEOUT_MS = 20_000;
+
+export interface HarperPorts {
+	http: number;
+	operations: number;
+	mqtt: number;
+}
+
+export interface Credentials {
+	username: string;
+	password: string;
+}
+
+export interface HarperInstance {
+	/** e.g. http://127.0.0.1:41234 (REST, SSE, WebSocket, MQTT over WebSocket) */
+	httpUrl: string;
+	/** e.g. ws://127.0.0.1:41234 */
+	wsUrl: string;
+	/** e.g. mqtt://127.0.0.1:41235 */
+	mqttUrl: string;
+	/** e.g. http://127.0.0.1:41236 (operations API) */
+	operationsUrl: string;
+	admin: Credentials;
+	rootPath: string;
+	ports: HarperPorts;
+	/** The Authorization header value for a user. */
+	basicAuth(user?: Credentials): string;
+	/** Stops Harper and starts it again on the same root and ports. */
+	restart(): Promise<void>;
+	/** Stops Harper (SIGTERM to the process it started, SIGKILL if it does not exit in time). */
+	stop(): Promise<void>;
+	/** Stops Harper and deletes its root folder and HOME. */
+	destroy(): Promise<void>;
+	/** Everything Harper printed so far. */
+	log(): string;
+}
+
+async function freePort(): Promise<number> {
+	const server = createServer();
+	server.listen(0, '127.0.0.1');
+	await once(server, 'listening');
+	const address = server.address();
+	server.close();
+	await once(server, 'close');
+	if (typeof address !== 'object' || !address) throw new Error('could not pick a free port');
+	return address.port;
+}
+
+async function pickPorts(): Promise<HarperPorts> {
+	const ports = new Set<number>();
+	while (ports.size < 3) ports.add(await freePort());
+	const [http, operations, mqtt] = [...ports] as [number, number, number];
+	return { http, operations, mqtt };
+}
+
+function harperConfig(ports: HarperPorts): object {
+	return {
+		http: { port: ports.http, securePort: null },
+		operationsApi: { network: { port: ports.operations, securePort: null } },
+		mqtt: { network: { port: ports.mqtt, securePort: null }, webSocket: true, requireAuthentication: true },
+		// A JSON boolean: the env form AUTHENTICATION_AUTHORIZELOCAL=false is read as a truthy string.
+		authentication: { authorizeLocal: false },
+		threads: { count: 1, debug: false },
+		localStudio: { enabled: false },
+		replication: { securePort: null },
+		logging: { stdStreams: true, level: 'warn' },
+	};
+}
+
+export async function startHarper(): Promise<HarperInstance> {
+	const base = mkdtempSync(join(tmpdir(), 'marquee-harper-'));
+	const rootPath = join(base, 'root');
+	const home = join(base, 'home');
+	const logPath = join(base, 'harper.log');
+	const admin: Credentials = { username: 'admin', password: `test-${Math.random().toString(36).slice(2)}` };
+	const ports = await pickPorts();
+	const env = {
+		PATH: process.env.PATH,
+		HOME: home,
+		ROOTPATH: rootPath,
+		TC_AGREEMENT: 'yes',
+		HDB_ADMIN_USERNAME: admin.username,
+		HDB_ADMIN_PASSWORD: admin.password,
+		DEFAULTS_MODE: 'dev',
+		REPLICATION_HOSTNAME: 'localhost',
+		HARPER_SET_CONFIG: JSON.stringify(harperConfig(ports)),
+	};
+	const httpUrl = `http://127.0.0.1:${ports.http}`;
+	let child: ChildProcess | undefined;
+	const logStream = createWriteStream(logPath, { flags: 'a' });
+
+	async function start(): Promise<void> {
+		child = spawn(process.execPath, [HARPER_BIN, 'run', PROJECT], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+		child.stdout?.pipe(logStream, { end: false });
+		child.stderr?.pipe(logStream, { end: false });
+		const exited = once(child, 'exit').then(([code]) => {
+			throw new Error(`Harper exited during start-up (code ${String(code)}):\n${readLog().slice(-3000)}`);
+		});
+		await Promise.race([waitUntilServing(), exited]);
+		exited.catch(() => undefined);
+	}
+
+	async function waitUntilServing(): Promise<void> {
+		const deadline = Date.now() + READY_TIMEOUT_MS;
+		while (Date.now() < deadline) {
+			// A resource module that fails to load does not stop Harper: it serves the bare table instead.
+			if (readLog().includes('ResourceLoadError')) throw new Error(`Marquee's resources failed to load:\n${readLog()}`);
+			const status = await fetch(`${httpUrl}/SignRules`).then(
+				(response) => response.status,
+				() => 0
+			);
+			if (status === 200) return;
+			await new Promise((done) => setTimeout(done, 200));
+		}
+		throw new Error(`Harper did not serve /SignRules within ${READY_TIMEOUT_MS} ms:\n${readLog().slice(-3000)}`);
+	}
+
+	function readLog(): string {
+		try {
+			return readFileSync(logPath, 'utf8');
+		} catch {
+			return '';
+		}
+	}
+
+	async function stop(): Promise<void> {
+		const running = child;
+		child = undefined;
+		if (!running || running.exitCode !== null || running.signalCode !== null) return;
+		const exited = once(running, 'exit');
+		running.kill('SIGTERM');
+		const timer = setTimeout(() => running.kill('SIGKILL'), STOP_TIMEOUT_MS);
+		await exited;
+		clearTimeout(timer);
+	}
+
+	await start();
+	return {
+		httpUrl,
+		wsUrl: `ws://127.0.0.1:${ports.http}`,
+		mqttUrl: `mqtt://127.0.0.1:${ports.mqtt}`,
+		operationsUrl: `http://127.0.0.1:${ports.operations}`,
+		admin,
+		rootPath,
+		ports,
+		basicAuth: (user = admin) => `Basic ${Buffer.from(`${user.username}:${user.password}`).toString('base64')}`,
+		async restart() {
+			await stop();
+			await start();
+		},
+		stop,
+		async destroy() {
+			await stop();
+			logStream.end();
+			rmSync(base, { recursive: true, force: true });
+		},
+		log: readLog,
+	};
+}

@@ -1,0 +1,167 @@
+import { describe, expect, it } from 'vitest';
+import {
+	DEFAULT_SETTINGS,
+	SIGN_RULES,
+	applyChange,
+	checkChange,
+	checkSignId,
+	decideWrite,
+	type LedSignRecord,
+} from '../src/sign-rules.ts';
+
+const NOW = new Date('2026-01-02T03:04:05.000Z');
+const stored: LedSignRecord = {
+	id: 'lobby',
+	text: 'Hello',
+	color: '#00ff00',
+	brightness: 80,
+	power: true,
+	effect: 'scroll',
+	speed: 7,
+	version: 4,
+	updatedAt: '2026-01-01T00:00:00.000Z',
+};
+
+function errorsOf(input: unknown, id = 'lobby'): Record<string, string> {
+	const result = checkChange(input, id);
+	return result.ok ? {} : result.errors;
+}
+
+describe('sign ids', () => {
+	it.each(['lobby', 'A-1_b', 'x', 'a'.repeat(32)])('accepts %s', (id) => {
+		expect(checkSignId(id)).toBeUndefined();
+	});
+
+	it.each([
+		['a/b', 'may contain only'],
+		['a+b', 'may contain only'],
+		['a#b', 'may contain only'],
+		['..', 'may contain only'],
+		['', 'must not be empty'],
+		['a'.repeat(33), 'at most 32'],
+		[undefined, 'is required'],
+		[42, 'must be a string'],
+	])('refuses %j', (id, reason) => {
+		expect(checkSignId(id)).toContain(reason);
+	});
+});
+
+describe('field checks', () => {
+	it('accepts every field at its limits and lower-cases colours', () => {
+		const input = { text: '~'.repeat(128), color: '#ABCDEF', brightness: 100, power: false, effect: 'blink', speed: 1 };
+		const result = checkChange(input, 'lobby');
+		expect(result).toEqual({ ok: true, value: { settings: { ...input, color: '#abcdef' } } });
+	});
+
+	it.each([
+		[{ brightness: '50' }, 'brightness', 'must be an integer from 0 to 100'],
+		[{ brightness: 101 }, 'brightness', 'from 0 to 100 (got 101)'],
+		[{ brightness: -1 }, 'brightness', 'from 0 to 100'],
+		[{ brightness: 50.5 }, 'brightness', 'integer'],
+		[{ brightness: 1e309 }, 'brightness', 'got Infinity'],
+		[{ speed: 0 }, 'speed', 'from 1 to 10'],
+		[{ speed: 11 }, 'speed', 'from 1 to 10'],
+		[{ power: 'on' }, 'power', 'true or false'],
+		[{ effect: 'spin' }, 'effect', 'one of static, scroll, blink'],
+		[{ color: 'red' }, 'color', '#rrggbb'],
+		[{ color: '#fff' }, 'color', '#rrggbb'],
+		[{ text: 5 }, 'text', 'must be a string'],
+		[{ text: 'x'.repeat(129) }, 'text', '129 characters, at most 128'],
+		[{ text: 'café' }, 'text', 'U+00E9) at position 3'],
+		[{ text: 'a\u0000b' }, 'text', 'U+0000'],
+		[{ text: 'line\nbreak' }, 'text', 'U+000A'],
+		[{ text: '😀' }, 'text', 'U+1F600'],
+		[{ font: 'big' }, 'font', 'is not a sign field'],
+		[JSON.parse('{"__proto__": {"polluted": true}}'), '__proto__', 'is not a sign field'],
+		[{ constructor: 'x' }, 'constructor', 'is not a sign field'],
+		[{ id: 'other' }, 'id', 'must match the sign being written'],
+		[{ version: 'x' }, 'version', 'integer version'],
+		['hello', 'body', 'must be a JSON object'],
+		[[1, 2], 'body', 'got an array'],
+		[null, 'body', 'got null'],
+		[undefined, 'body', 'got undefined'],
+	])('refuses %j naming %s', (input, field, reason) => {
+		expect(errorsOf(input)[field]).toContain(reason);
+		expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+	});
+
+	it('names every bad field at once', () => {
+		expect(Object.keys(errorsOf({ brightness: 500, effect: 'spin', color: 'red', extra: 1 })).sort()).toEqual([
+			'brightness',
+			'color',
+			'effect',
+			'extra',
+		]);
+	});
+
+	it('lets a client echo back the server fields of a record it read', () => {
+		const result = checkChange({ ...stored, text: 'Bye' }, 'lobby');
+		expect(result.ok && result.value).toEqual({
+			settings: { text: 'Bye', color: '#00ff00', brightness: 80, power: true, effect: 'scroll', speed: 7 },
+			basedOn: 4,
+		});
+	});
+});
+
+describe('applying a change', () => {
+	it('replace fills missing fields with the defaults', () => {
+		expect(applyChange(stored, { text: 'Hi' }, 'replace')).toEqual({ ...DEFAULT_SETTINGS, text: 'Hi' });
+	});
+
+	it('merge keeps the fields the change does not name', () => {
+		expect(applyChange(stored, { text: 'Hi' }, 'merge')).toEqual({
+			text: 'Hi',
+			color: '#00ff00',
+			brightness: 80,
+			power: true,
+			effect: 'scroll',
+			speed: 7,
+		});
+	});
+
+	it('merge onto a sign that does not exist starts from the defaults', () => {
+		expect(applyChange(undefined, { power: false }, 'merge')).toEqual({ ...DEFAULT_SETTINGS, power: false });
+	});
+
+	it('keeps an empty text (a blank sign) rather than taking the default', () => {
+		expect(applyChange(stored, { text: '' }, 'merge').text).toBe('');
+	});
+});
+
+describe('deciding a write', () => {
+	it('stores the next version with the time of the change', () => {
+		const decision = decideWrite('lobby', stored, { brightness: 10 }, 'merge', NOW);
+		expect(decision).toEqual({
+			ok: true,
+			record: { ...stored, brightness: 10, version: 5, updatedAt: NOW.toISOString() },
+		});
+	});
+
+	it('starts a new sign at version 1', () => {
+		const decision = decideWrite('new', undefined, {}, 'replace', NOW);
+		expect(decision.ok && decision.record).toEqual({ id: 'new', ...DEFAULT_SETTINGS, version: 1, updatedAt: NOW.toISOString() });
+	});
+
+	it('refuses a change based on an older version', () => {
+		const decision = decideWrite('lobby', stored, { text: 'x', version: 3 }, 'merge', NOW);
+		expect(decision).toMatchObject({ ok: false, reason: 'conflict' });
+	});
+
+	it('refuses to create a sign that exists', () => {
+		expect(decideWrite('lobby', stored, {}, 'create', NOW)).toMatchObject({ ok: false, reason: 'conflict' });
+		expect(decideWrite('lobby', undefined, {}, 'create', NOW).ok).toBe(true);
+	});
+
+	it('refuses a bad id before anything else', () => {
+		expect(decideWrite('a/b', undefined, { text: 'x' }, 'replace', NOW)).toMatchObject({
+			ok: false,
+			reason: 'invalid',
+			errors: { id: expect.stringContaining('may contain only') },
+		});
+	});
+
+	it('keeps a full record within an ESP32 1 KB MQTT buffer', () => {
+		const decision = decideWrite('a'.repeat(32), undefined, { text: '"'.repeat(SIGN_RULES.text.maxLength) }, 'replace', NOW);
+		expect(decision.ok && JSON.stringify(decision.record).length).toBeLessThan(512);
+	});
+});
