@@ -30,8 +30,9 @@ installStrictJson();
 export class LedSign extends LedSignTable {
 	static override loadAsInstance = false;
 
-	override put(target: RequestTarget, data: unknown): Promise<LedSignRecord> {
-		return this.#write(target, data, isMqtt(this.#context()) ? 'merge' : 'replace');
+	override put(target: RequestTarget, data: unknown): Promise<LedSignRecord> | false {
+		if (!isMqtt(this.#context())) return this.#write(target, data, 'replace');
+		return mqttTopicInvalid(target) ? false : this.#write(target, data, 'merge');
 	}
 
 	override patch(target: RequestTarget, data: unknown): Promise<LedSignRecord> {
@@ -62,7 +63,8 @@ export class LedSign extends LedSignTable {
 	 * delivered as the complete state the sign should show (so a device never has to merge), marked
 	 * `transient: true` and carrying the stored version; nothing is stored.
 	 */
-	override async publish(target: RequestTarget, message: unknown): Promise<void> {
+	override async publish(target: RequestTarget, message: unknown): Promise<void | false> {
+		if (mqttTopicInvalid(target)) return false;
 		const current = await this.#current(target);
 		const decision = decideWrite(target.id, current, jsonPayload(message), 'merge');
 		if (!decision.ok) refuse(toSignError(decision));
@@ -132,6 +134,15 @@ export class LedSign extends LedSignTable {
 			})
 		);
 	}
+}
+
+/**
+ * A topic that can never name a sign (`LedSign/a/b`, `LedSign/+`, `LedSign/..`). Returning false from a hook
+ * makes Harper answer the publish with MQTT v5 reason code 0x90, "Topic Name invalid", which tells a device
+ * author exactly what is wrong; any other refusal can only be the generic 0x80.
+ */
+function mqttTopicInvalid(target: RequestTarget): boolean {
+	return checkSignId(target.id) !== undefined;
 }
 
 /** LedSign's own reads (V2 style, so they return plain records). */

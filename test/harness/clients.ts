@@ -3,6 +3,7 @@
  * on with a deadline instead of sleeping.
  */
 import { EventSource } from 'eventsource';
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import mqtt, { type MqttClient } from 'mqtt';
 import WebSocket from 'ws';
 import type { Credentials } from './harper.ts';
@@ -39,6 +40,11 @@ export class Inbox<T> {
 	waitFor(match: (item: T) => boolean, what: string, timeoutMs = 5000): Promise<T> {
 		const found = this.received.find(match);
 		if (found !== undefined) return Promise.resolve(found);
+		return this.waitForNext(match, what, timeoutMs);
+	}
+
+	/** The first message from now on that matches, or a rejection after `timeoutMs`. */
+	waitForNext(match: (item: T) => boolean, what: string, timeoutMs = 5000): Promise<T> {
 		return new Promise((resolve, reject) => {
 			const waiter = {
 				match,
@@ -73,11 +79,16 @@ export class Inbox<T> {
 
 export interface RestResponse {
 	status: number;
-	headers: Headers;
+	headers: IncomingHttpHeaders;
 	body: unknown;
 }
 
-export async function rest(
+/**
+ * An HTTP request with node:http, which sends the path exactly as given: WHATWG URL clients (fetch, browsers)
+ * resolve `/LedSign/..` and even `/LedSign/%2E%2E` to `/` before sending, so only a raw client can test what
+ * the server does with such ids.
+ */
+export function rest(
 	server: ServerInfo,
 	method: string,
 	path: string,
@@ -87,20 +98,36 @@ export async function rest(
 	const headers: Record<string, string> = { accept: 'application/json' };
 	const user = options.user === undefined ? server.admin : options.user;
 	if (user) headers.authorization = basicAuth(user);
-	if (body !== undefined) headers['content-type'] = options.contentType ?? 'application/json';
-	const response = await fetch(`${server.httpUrl}${path}`, {
-		method,
-		headers,
-		body: body === undefined ? undefined : options.raw ? (body as string) : JSON.stringify(body),
-	});
-	const text = await response.text();
-	let parsed: unknown = text;
-	try {
-		parsed = text ? JSON.parse(text) : undefined;
-	} catch {
-		// not JSON: keep the text, a test will say what it expected
+	const payload = body === undefined ? undefined : options.raw ? String(body) : JSON.stringify(body);
+	if (payload !== undefined) {
+		headers['content-type'] = options.contentType ?? 'application/json';
+		headers['content-length'] = String(Buffer.byteLength(payload));
 	}
-	return { status: response.status, headers: response.headers, body: parsed };
+	return new Promise((resolve, reject) => {
+		const { hostname, port } = new URL(server.httpUrl);
+		const request = httpRequest({ hostname, port, path, method, headers }, (response) => {
+			const chunks: Buffer[] = [];
+			response.on('data', (chunk: Buffer) => chunks.push(chunk));
+			response.on('end', () => {
+				const text = Buffer.concat(chunks).toString('utf8');
+				resolve({ status: response.statusCode ?? 0, headers: response.headers, body: parseJsonOr(text) });
+			});
+			response.on('error', reject);
+		});
+		request.on('error', reject);
+		request.setTimeout(10_000, () => request.destroy(new Error(`${method} ${path} timed out`)));
+		request.end(payload);
+	});
+}
+
+/** Parsed JSON, or the text itself when it is not JSON (a test will say what it expected). */
+function parseJsonOr(text: string): unknown {
+	if (!text) return undefined;
+	try {
+		return JSON.parse(text);
+	} catch {
+		return text;
+	}
 }
 
 // ---- MQTT -------------------------------------------------------------------------------------------------
@@ -115,14 +142,6 @@ export interface MqttPeer {
 	client: MqttClient;
 	inbox: Inbox<MqttMessage>;
 	close(): Promise<void>;
-}
-
-function parseJson(text: string): unknown {
-	try {
-		return JSON.parse(text);
-	} catch {
-		return undefined;
-	}
 }
 
 export async function mqttPeer(
@@ -141,7 +160,7 @@ export async function mqttPeer(
 	const inbox = new Inbox<MqttMessage>();
 	client.on('message', (topic, payload) => {
 		const text = payload.toString();
-		inbox.push({ topic, payload: text, json: parseJson(text) });
+		inbox.push({ topic, payload: text, json: parseJsonOr(text) });
 	});
 	for (const topic of options.subscribe ?? []) await client.subscribeAsync(topic, { qos: 1 });
 	return { client, inbox, close: () => client.endAsync() };
@@ -176,7 +195,7 @@ export interface WsPeer {
 export async function wsPeer(server: ServerInfo, path: string, user: Credentials = server.admin): Promise<WsPeer> {
 	const socket = new WebSocket(`${server.wsUrl}${path}`, { headers: { authorization: basicAuth(user) } });
 	const inbox = new Inbox<unknown>();
-	socket.on('message', (data) => inbox.push(parseJson(data.toString())));
+	socket.on('message', (data) => inbox.push(parseJsonOr(data.toString())));
 	await once(socket, 'open');
 	return {
 		socket,
@@ -211,7 +230,7 @@ export async function ssePeer(server: ServerInfo, path: string, user: Credential
 		fetch: (input, init) =>
 			fetch(input, { ...init, headers: { ...init.headers, authorization: basicAuth(user) } }),
 	});
-	source.onmessage = (event) => inbox.push(parseJson(event.data));
+	source.onmessage = (event) => inbox.push(parseJsonOr(event.data));
 	await new Promise<void>((resolve, reject) => {
 		const timer = setTimeout(() => reject(new Error(`SSE ${path} did not open within 5 s`)), 5000);
 		source.onopen = () => {
