@@ -43,7 +43,7 @@ export class LedSign extends LedSignTable {
 	override async post(target: RequestTarget, data: unknown): Promise<unknown> {
 		const body = jsonPayload(data);
 		const id = target.isCollection ? (body as { id?: unknown } | null)?.id : target.id;
-		const record = await this.#write({ id } as RequestTarget, body, 'create');
+		const record = await this.#write({ id, checkPermission: target.checkPermission } as RequestTarget, body, 'create');
 		return { status: 201, headers: { location: `/LedSign/${record.id}` }, data: record };
 	}
 
@@ -65,6 +65,7 @@ export class LedSign extends LedSignTable {
 	 */
 	override async publish(target: RequestTarget, message: unknown): Promise<void | false> {
 		if (mqttTopicInvalid(target)) return false;
+		await this.#authorize(target, 'create', message);
 		const current = await this.#current(target);
 		const decision = decideWrite(target.id, current, jsonPayload(message), 'merge');
 		if (!decision.ok) refuse(toSignError(decision));
@@ -121,7 +122,8 @@ export class LedSign extends LedSignTable {
 	 * the version a change gets is exactly one more than the version it replaced. Writes as the caller, so the
 	 * audit log names who changed the sign.
 	 */
-	#write(target: RequestTarget, data: unknown, mode: ChangeMode): Promise<LedSignRecord> {
+	async #write(target: RequestTarget, data: unknown, mode: ChangeMode): Promise<LedSignRecord> {
+		await this.#authorize(target, mode === 'create' ? 'create' : 'update', data);
 		const input = jsonPayload(data);
 		const context: WriteContext = { user: this.getCurrentUser() };
 		return withSignLock(String(target.id), () =>
@@ -133,6 +135,29 @@ export class LedSign extends LedSignTable {
 				return decision.record;
 			})
 		);
+	}
+
+	/**
+	 * The caller's role must allow the write, checked with Harper's own allowCreate/allowUpdate (the checks its
+	 * table methods make, which #write bypasses by writing below the hooks). Harper asks for the check by
+	 * setting `checkPermission` on the target of every request from a client; code calling the resource
+	 * directly, trusted, does not. Checked before validation, so a refused caller learns nothing more.
+	 */
+	async #authorize(target: RequestTarget, action: 'create' | 'update', data: unknown): Promise<void> {
+		if (!target.checkPermission) return;
+		const user = this.getCurrentUser();
+		const fields = typeof data === 'object' && data !== null ? data : {};
+		const allowed =
+			action === 'create'
+				? await this.allowCreate(user as never, fields as never, this.getContext() as never)
+				: await this.allowUpdate(user as never, fields as never, this.getContext() as never);
+		if (!allowed) {
+			refuse(
+				user
+					? signError('forbidden', `Your role may not ${action === 'create' ? 'create signs or send messages to them' : 'change signs'}.`)
+					: signError('unauthorized', 'Log in to change signs.')
+			);
+		}
 	}
 }
 
@@ -165,6 +190,7 @@ async function applyWebSocketMessages(
 	outgoing: IterableEventQueue,
 	user: unknown
 ): Promise<void> {
+	const permission = target.checkPermission;
 	for await (const message of incoming) {
 		try {
 			const change = jsonPayload(message);
@@ -172,7 +198,9 @@ async function applyWebSocketMessages(
 			if (typeof id !== 'string') {
 				refuse(signError('invalid', 'On /LedSign/ each change must name its sign.', { id: 'is required' }));
 			}
-			await LedSign.patch(id, change as object, { user, authorize: true } as never);
+			// The same checks as a REST PATCH by this user: Harper marks client requests with checkPermission.
+			const messageTarget = { id, checkPermission: permission } as unknown as RequestTarget;
+			await LedSign.patch(messageTarget, change as object, { user, authorize: true } as never);
 		} catch (err) {
 			outgoing.send(webSocketError(err));
 		}

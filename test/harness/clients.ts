@@ -12,7 +12,20 @@ export interface ServerInfo {
 	httpUrl: string;
 	wsUrl: string;
 	mqttUrl: string;
+	operationsUrl: string;
 	admin: Credentials;
+}
+
+/** Calls Harper's operations API as the admin (e.g. add_role, add_user); throws unless it succeeds. */
+export async function operation(server: ServerInfo, body: object): Promise<unknown> {
+	const response = await fetch(server.operationsUrl, {
+		method: 'POST',
+		headers: { 'content-type': 'application/json', authorization: basicAuth(server.admin) },
+		body: JSON.stringify(body),
+	});
+	const result: unknown = await response.json();
+	if (!response.ok) throw new Error(`operation ${JSON.stringify(body)} failed: ${JSON.stringify(result)}`);
+	return result;
 }
 
 export const basicAuth = (user: Credentials): string =>

@@ -6,7 +6,8 @@ let harper: HarperInstance | undefined;
 
 export async function setup(project: TestProject): Promise<void> {
 	harper = await startHarper();
-	const info: ServerInfo = { httpUrl: harper.httpUrl, wsUrl: harper.wsUrl, mqttUrl: harper.mqttUrl, admin: harper.admin };
+	const { httpUrl, wsUrl, mqttUrl, operationsUrl, admin } = harper;
+	const info: ServerInfo = { httpUrl, wsUrl, mqttUrl, operationsUrl, admin };
 	project.provide('harper', info);
 }
 
