@@ -16,8 +16,15 @@
  */
 import { Resource, type RequestTarget, type IterableEventQueue, type SubscriptionRequest } from 'harperdb';
 
-import { SIGN_RULES, checkSignId, decideWrite, type ChangeMode, type LedSignRecord } from './src/sign-rules.ts';
-import { refuse, signError, webSocketError } from './src/errors.ts';
+import {
+	SIGN_RULES,
+	checkSignId,
+	decideWrite,
+	type ChangeMode,
+	type LedSignRecord,
+	type WriteDecision,
+} from './src/sign-rules.ts';
+import { refuse, signError, webSocketError, type SignError } from './src/errors.ts';
 import { jsonPayload } from './src/payloads.ts';
 import { installStrictJson } from './src/strict-json.ts';
 import { isMqtt, type HarperContext } from './src/protocol.ts';
@@ -63,6 +70,7 @@ export class LedSign extends LedSignTable {
 	 * delivered as the complete state the sign should show (so a device never has to merge), marked
 	 * `transient: true` and carrying the stored version; nothing is stored.
 	 */
+	// eslint-disable-next-line @typescript-eslint/no-misused-promises -- Harper awaits publish(): the PUBACK waits for it
 	override async publish(target: RequestTarget, message: unknown): Promise<void | false> {
 		if (mqttTopicInvalid(target)) return false;
 		await this.#authorize(target, 'create', message);
@@ -147,14 +155,20 @@ export class LedSign extends LedSignTable {
 		if (!target.checkPermission) return;
 		const user = this.getCurrentUser();
 		const fields = typeof data === 'object' && data !== null ? data : {};
-		const allowed =
+		const context = this.getContext() as never;
+		// Harper's own checks answer at once, but a subclass may answer with a promise (ResourceInterface).
+		const verdict: boolean | Promise<boolean> =
 			action === 'create'
-				? await this.allowCreate(user as never, fields as never, this.getContext() as never)
-				: await this.allowUpdate(user as never, fields as never, this.getContext() as never);
+				? this.allowCreate(user as never, fields as never, context)
+				: this.allowUpdate(user as never, fields as never, context);
+		const allowed = await Promise.resolve(verdict);
 		if (!allowed) {
 			refuse(
 				user
-					? signError('forbidden', `Your role may not ${action === 'create' ? 'create signs or send messages to them' : 'change signs'}.`)
+					? signError(
+							'forbidden',
+							`Your role may not ${action === 'create' ? 'create signs or send messages to them' : 'change signs'}.`
+						)
 					: signError('unauthorized', 'Log in to change signs.')
 			);
 		}
@@ -173,11 +187,7 @@ function mqttTopicInvalid(target: RequestTarget): boolean {
 /** LedSign's own reads (V2 style, so they return plain records). */
 const signs = LedSign as unknown as Pick<SignStore, 'get'>;
 
-function recordTarget(id: unknown): RequestTarget {
-	return { id } as RequestTarget;
-}
-
-function toSignError(decision: Extract<ReturnType<typeof decideWrite>, { ok: false }>) {
+function toSignError(decision: Extract<WriteDecision, { ok: false }>): SignError {
 	return decision.reason === 'conflict'
 		? signError('conflict', 'The sign changed since the version this change is based on.', decision.errors)
 		: signError('invalid', 'The sign change is invalid; nothing was changed.', decision.errors);

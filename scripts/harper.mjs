@@ -57,7 +57,9 @@ function installHarper() {
 		process.exit(1);
 	}
 	if (!chosenPassword) writeFileSync(passwordFile, `${password}\n`, { mode: 0o600 });
-	console.log(`Installed. Log in as "${username}" with the password ${chosenPassword ? 'from HDB_ADMIN_PASSWORD' : `in ${passwordFile}`}.`);
+	console.log(
+		`Installed. Log in as "${username}" with the password ${chosenPassword ? 'from HDB_ADMIN_PASSWORD' : `in ${passwordFile}`}.`
+	);
 	if (mode === 'dev') console.log('In dev mode, requests from this machine (127.0.0.1) need no login.');
 }
 

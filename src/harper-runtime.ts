@@ -16,7 +16,10 @@ export interface WriteContext {
 const harper = createRequire(import.meta.url)('harperdb') as { transaction: unknown };
 
 /** Runs `work` in a transaction of its own and resolves once that transaction has committed. */
-export const transaction = harper.transaction as <T>(context: WriteContext, work: (txn: object) => Promise<T>) => Promise<T>;
+export const transaction = harper.transaction as <T>(
+	context: WriteContext,
+	work: (txn: object) => Promise<T>
+) => Promise<T>;
 
 /** A table's static read/write methods, typed for sign records. */
 export interface SignStore {

@@ -96,12 +96,20 @@ export function checkSignId(id: unknown): string | undefined {
 	return `may contain only ${SIGN_RULES.id.description}`;
 }
 
+/** A short, safe description of a refused value, for error messages. */
 function describe(value: unknown): string {
 	if (value === null) return 'null';
 	if (Array.isArray(value)) return 'an array';
-	if (typeof value === 'string') return `"${value.length > 20 ? value.slice(0, 20) + '…' : value}"`;
-	if (typeof value === 'object') return 'an object';
-	return String(value);
+	switch (typeof value) {
+		case 'string':
+			return `"${value.length > 20 ? value.slice(0, 20) + '…' : value}"`;
+		case 'number':
+		case 'boolean':
+		case 'undefined':
+			return String(value);
+		default:
+			return `a value of type ${typeof value}`;
+	}
 }
 
 function checkInteger(value: unknown, min: number, max: number): string | undefined {
@@ -235,8 +243,7 @@ export function checkBasedOn(basedOn: number | undefined, currentVersion: number
 
 /** What a write does: the record to store, or why it is refused. */
 export type WriteDecision =
-	| { ok: true; record: LedSignRecord }
-	| { ok: false; reason: 'invalid' | 'conflict'; errors: FieldErrors };
+	{ ok: true; record: LedSignRecord } | { ok: false; reason: 'invalid' | 'conflict'; errors: FieldErrors };
 
 /**
  * Decides a write to sign `id`, currently `current` (undefined if it does not exist yet), from a client's
@@ -255,7 +262,11 @@ export function decideWrite(
 	const change = checkChange(input, signId);
 	if (!change.ok) return { ok: false, reason: 'invalid', errors: change.errors };
 	if (mode === 'create' && current) {
-		return { ok: false, reason: 'conflict', errors: { id: `"${signId}" is taken: change an existing sign with PUT or PATCH` } };
+		return {
+			ok: false,
+			reason: 'conflict',
+			errors: { id: `"${signId}" is taken: change an existing sign with PUT or PATCH` },
+		};
 	}
 	const conflict = checkBasedOn(change.value.basedOn, current?.version ?? 0);
 	if (conflict) return { ok: false, reason: 'conflict', errors: { version: conflict } };

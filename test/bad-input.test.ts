@@ -29,7 +29,11 @@ const BAD_CHANGES: BadChange[] = [
 	{ name: 'not a boolean', payload: '{"power":"off"}', field: 'power' },
 	{ name: 'unknown effect', payload: '{"effect":"spin"}', field: 'effect' },
 	{ name: 'bad colour', payload: '{"color":"red"}', field: 'color' },
-	{ name: 'over-long text', payload: JSON.stringify({ text: 'x'.repeat(SIGN_RULES.text.maxLength + 1) }), field: 'text' },
+	{
+		name: 'over-long text',
+		payload: JSON.stringify({ text: 'x'.repeat(SIGN_RULES.text.maxLength + 1) }),
+		field: 'text',
+	},
 	{ name: 'undrawable text', payload: '{"text":"café ☕"}', field: 'text' },
 	{ name: 'NUL in text', payload: '{"text":"a\\u0000b"}', field: 'text' },
 	{ name: 'unknown field', payload: '{"text":"ok","font":"big"}', field: 'font' },
@@ -43,7 +47,10 @@ const BAD_CHANGES: BadChange[] = [
 
 const BAD_IDS = ['a/b', 'a+b', 'a#b', '..', 'x'.repeat(33)];
 
-type Outcome = { kind: 'http'; status: number; body: unknown } | { kind: 'mqtt'; reasonCode: number } | { kind: 'ws'; message: unknown };
+type Outcome =
+	| { kind: 'http'; status: number; body: unknown }
+	| { kind: 'mqtt'; reasonCode: number }
+	| { kind: 'ws'; message: unknown };
 
 interface WritePath {
 	name: string;
@@ -62,7 +69,7 @@ const pathSegment = (id: string): string => encodeURIComponent(id).replace(/\./g
 function restWriter(method: string, name: string): WritePath {
 	return {
 		name,
-		async send(id, payload) {
+		async send(id, payload): Promise<Outcome> {
 			const response = await rest(server, method, `/LedSign/${pathSegment(id)}`, payload, { raw: true });
 			return { kind: 'http', status: response.status, body: response.body };
 		},
@@ -72,7 +79,7 @@ function restWriter(method: string, name: string): WritePath {
 function mqttWriter_(retain: boolean): WritePath {
 	return {
 		name: `MQTT ${retain ? 'retained' : 'non-retained'} publish`,
-		async send(id, payload) {
+		async send(id, payload): Promise<Outcome> {
 			return { kind: 'mqtt', reasonCode: await mqttPublish(mqttWriter, `LedSign/${id}`, payload, retain) };
 		},
 	};
@@ -120,7 +127,11 @@ function expectRefusal(outcome: Outcome, mqttCode = UNSPECIFIED_ERROR): Record<s
 			expect(outcome.reasonCode).toBe(mqttCode);
 			return undefined; // MQTT v5 carries only the reason code (Harper sets no reason string)
 		case 'ws':
-			expect(outcome.message).toMatchObject({ type: 'error', statusCode: expect.any(Number), error: expect.any(String) });
+			expect(outcome.message).toMatchObject({
+				type: 'error',
+				statusCode: expect.any(Number),
+				error: expect.any(String),
+			});
 			expect([400, 422]).toContain((outcome.message as { statusCode: number }).statusCode);
 			return (outcome.message as { fields: Record<string, string> }).fields;
 	}
@@ -161,12 +172,15 @@ describe.each(WRITE_PATHS)('bad input over $name', (path) => {
 		expect((await rest(server, 'GET', `/LedSign/${id}`)).body).toEqual(stored);
 	});
 
-	it.each(BAD_IDS.filter((badId) => !path.unaddressable?.[badId]))('id %j: refused, and no sign is created', async (badId) => {
-		const fields = expectRefusal(await path.send(badId, '{"text":"hi"}'), TOPIC_NAME_INVALID);
-		if (fields) expect(fields.id, JSON.stringify(fields)).toEqual(expect.any(String));
-		const all = (await rest(server, 'GET', '/LedSign/')).body as LedSignRecord[];
-		expect(all.map((sign) => sign.id)).not.toContain(badId);
-	});
+	it.each(BAD_IDS.filter((badId) => !path.unaddressable?.[badId]))(
+		'id %j: refused, and no sign is created',
+		async (badId) => {
+			const fields = expectRefusal(await path.send(badId, '{"text":"hi"}'), TOPIC_NAME_INVALID);
+			if (fields) expect(fields.id, JSON.stringify(fields)).toEqual(expect.any(String));
+			const all = (await rest(server, 'GET', '/LedSign/')).body as LedSignRecord[];
+			expect(all.map((sign) => sign.id)).not.toContain(badId);
+		}
+	);
 
 	it('listeners saw none of it: the next event they get is the next good change', async () => {
 		const { body } = await rest(server, 'PATCH', `/LedSign/${id}`, { text: 'next good change' });
@@ -174,7 +188,10 @@ describe.each(WRITE_PATHS)('bad input over $name', (path) => {
 		for (const listener of listeners) {
 			await waitForText(listener, id, 'next good change');
 			const ofThisSign = listener.events.takeNew().filter((event) => event.id === id);
-			expect(ofThisSign.map((event) => event.value?.text), listener.name).toEqual(['next good change']);
+			expect(
+				ofThisSign.map((event) => event.value?.text),
+				listener.name
+			).toEqual(['next good change']);
 		}
 	});
 });

@@ -3,7 +3,15 @@
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { LedSignRecord, SignSettings } from '../src/sign-rules.ts';
-import { mqttPeer, mqttPublish, rest, wsPeer, type MqttPeer, type WsPeer } from './harness/clients.ts';
+import {
+	mqttPeer,
+	mqttPublish,
+	rest,
+	wsPeer,
+	type MqttPeer,
+	type RestResponse,
+	type WsPeer,
+} from './harness/clients.ts';
 import { READER_KINDS, openReader, waitForText, type Reader } from './harness/readers.ts';
 
 const server = inject('harper');
@@ -33,7 +41,7 @@ const writers: Writer[] = [
 	{
 		name: 'REST PUT',
 		stored: true,
-		async write(id, text) {
+		async write(id, text): Promise<void> {
 			// A full replace: fields it leaves out take their defaults, so send every field but speed.
 			const { speed: _speed, ...rest } = { ...BASE, text, color: '#abcdef' };
 			expect((await restPut(id, rest)).status).toBe(200);
@@ -43,7 +51,7 @@ const writers: Writer[] = [
 	{
 		name: 'REST PATCH',
 		stored: true,
-		async write(id, text) {
+		async write(id, text): Promise<void> {
 			expect((await rest(server, 'PATCH', `/LedSign/${id}`, { text })).status).toBe(200);
 		},
 		expected: (before, text) => ({ ...before, text, version: before.version + 1 }),
@@ -51,7 +59,7 @@ const writers: Writer[] = [
 	{
 		name: 'MQTT retained publish',
 		stored: true,
-		async write(id, text) {
+		async write(id, text): Promise<void> {
 			expect(await mqttPublish(publisher, `LedSign/${id}`, JSON.stringify({ text }), true)).toBe(0);
 		},
 		expected: (before, text) => ({ ...before, text, version: before.version + 1 }),
@@ -59,7 +67,7 @@ const writers: Writer[] = [
 	{
 		name: 'MQTT non-retained publish',
 		stored: false,
-		async write(id, text) {
+		async write(id, text): Promise<void> {
 			expect(await mqttPublish(publisher, `LedSign/${id}`, JSON.stringify({ text }), false)).toBe(0);
 		},
 		expected: (before, text) => ({ ...before, text, transient: true }),
@@ -67,7 +75,7 @@ const writers: Writer[] = [
 	{
 		name: 'WebSocket message',
 		stored: true,
-		async write(id, text) {
+		async write(id, text): Promise<void> {
 			const socket = await wsPeer(server, `/LedSign/${id}`);
 			sockets.push(socket);
 			socket.send({ text });
@@ -76,7 +84,7 @@ const writers: Writer[] = [
 	},
 ];
 
-function restPut(id: string, body: object) {
+function restPut(id: string, body: object): Promise<RestResponse> {
 	return rest(server, 'PUT', `/LedSign/${id}`, body);
 }
 
@@ -119,15 +127,18 @@ describe.each(writers)('a change made by $name', (writer) => {
 		if (!kind.startsWith('mqtt')) expect(event.type).toBe(writer.stored ? 'put' : 'message');
 	});
 
-	it(writer.stored ? 'is what REST GET returns' : 'is not stored: REST GET still returns the sign as it was', async () => {
-		// Every reader has seen the change by now, so the store has it too (or, for a transient, never will).
-		await Promise.all(readers.map((reader) => waitForText(reader, id, text)));
-		const got = await rest(server, 'GET', `/LedSign/${id}`);
-		expect(got.status).toBe(200);
-		if (writer.stored) {
-			expect(timeless(got.body as LedSignRecord)).toEqual(writer.expected(timeless(before), text));
-		} else {
-			expect(got.body).toEqual(before);
+	it(
+		writer.stored ? 'is what REST GET returns' : 'is not stored: REST GET still returns the sign as it was',
+		async () => {
+			// Every reader has seen the change by now, so the store has it too (or, for a transient, never will).
+			await Promise.all(readers.map((reader) => waitForText(reader, id, text)));
+			const got = await rest(server, 'GET', `/LedSign/${id}`);
+			expect(got.status).toBe(200);
+			if (writer.stored) {
+				expect(timeless(got.body as LedSignRecord)).toEqual(writer.expected(timeless(before), text));
+			} else {
+				expect(got.body).toEqual(before);
+			}
 		}
-	});
+	);
 });

@@ -54,7 +54,9 @@ describe('a sign that connects later', () => {
 		const event = await waitForText(reader, id, 'current');
 		expect(event.value).toMatchObject({ id, text: 'current', brightness: 90, version: 2 });
 		// The current state only, not the history before it.
-		expect(reader.events.received.filter((seen) => seen.id === id).map((seen) => seen.value?.text)).toEqual(['current']);
+		expect(reader.events.received.filter((seen) => seen.id === id).map((seen) => seen.value?.text)).toEqual([
+			'current',
+		]);
 		await reader.close();
 	});
 });

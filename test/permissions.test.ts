@@ -18,7 +18,9 @@ beforeAll(async () => {
 		role: 'perm_viewer',
 		permission: {
 			super_user: false,
-			data: { tables: { LedSign: { read: true, insert: false, update: false, delete: false, attribute_permissions: [] } } },
+			data: {
+				tables: { LedSign: { read: true, insert: false, update: false, delete: false, attribute_permissions: [] } },
+			},
 		},
 	});
 	await operation(server, { operation: 'add_user', role: 'perm_viewer', active: true, ...viewer });

@@ -139,7 +139,12 @@ describe('deciding a write', () => {
 
 	it('starts a new sign at version 1', () => {
 		const decision = decideWrite('new', undefined, {}, 'replace', NOW);
-		expect(decision.ok && decision.record).toEqual({ id: 'new', ...DEFAULT_SETTINGS, version: 1, updatedAt: NOW.toISOString() });
+		expect(decision.ok && decision.record).toEqual({
+			id: 'new',
+			...DEFAULT_SETTINGS,
+			version: 1,
+			updatedAt: NOW.toISOString(),
+		});
 	});
 
 	it('refuses a change based on an older version', () => {
@@ -161,7 +166,13 @@ describe('deciding a write', () => {
 	});
 
 	it('keeps a full record within an ESP32 1 KB MQTT buffer', () => {
-		const decision = decideWrite('a'.repeat(32), undefined, { text: '"'.repeat(SIGN_RULES.text.maxLength) }, 'replace', NOW);
+		const decision = decideWrite(
+			'a'.repeat(32),
+			undefined,
+			{ text: '"'.repeat(SIGN_RULES.text.maxLength) },
+			'replace',
+			NOW
+		);
 		expect(decision.ok && JSON.stringify(decision.record).length).toBeLessThan(512);
 	});
 });

@@ -20,7 +20,7 @@ export interface ServerInfo {
 export async function operation(server: ServerInfo, body: object): Promise<unknown> {
 	const response = await fetch(server.operationsUrl, {
 		method: 'POST',
-		headers: { 'content-type': 'application/json', authorization: basicAuth(server.admin) },
+		headers: { 'content-type': 'application/json', 'authorization': basicAuth(server.admin) },
 		body: JSON.stringify(body),
 	});
 	const result: unknown = await response.json();
@@ -61,7 +61,7 @@ export class Inbox<T> {
 		return new Promise((resolve, reject) => {
 			const waiter = {
 				match,
-				resolve: (item: T) => {
+				resolve: (item: T): void => {
 					clearTimeout(timer);
 					resolve(item);
 				},
@@ -111,7 +111,7 @@ export function rest(
 	const headers: Record<string, string> = { accept: 'application/json' };
 	const user = options.user === undefined ? server.admin : options.user;
 	if (user) headers.authorization = basicAuth(user);
-	const payload = body === undefined ? undefined : options.raw ? String(body) : JSON.stringify(body);
+	const payload = body === undefined ? undefined : options.raw ? (body as string) : JSON.stringify(body);
 	if (payload !== undefined) {
 		headers['content-type'] = options.contentType ?? 'application/json';
 		headers['content-length'] = String(Buffer.byteLength(payload));
@@ -180,15 +180,10 @@ export async function mqttPeer(
 }
 
 /** Publishes with QoS 1 and returns the PUBACK reason code (0 = accepted). */
-export async function mqttPublish(
-	peer: MqttPeer,
-	topic: string,
-	payload: string,
-	retain: boolean
-): Promise<number> {
+export async function mqttPublish(peer: MqttPeer, topic: string, payload: string, retain: boolean): Promise<number> {
 	try {
 		const ack = await peer.client.publishAsync(topic, payload, { qos: 1, retain });
-		return ack?.reasonCode ?? 0;
+		return ack && 'reasonCode' in ack ? (ack.reasonCode ?? 0) : 0;
 	} catch (err) {
 		const code = (err as { code?: unknown }).code;
 		if (typeof code === 'number') return code;
@@ -208,13 +203,13 @@ export interface WsPeer {
 export async function wsPeer(server: ServerInfo, path: string, user: Credentials = server.admin): Promise<WsPeer> {
 	const socket = new WebSocket(`${server.wsUrl}${path}`, { headers: { authorization: basicAuth(user) } });
 	const inbox = new Inbox<unknown>();
-	socket.on('message', (data) => inbox.push(parseJsonOr(data.toString())));
+	socket.on('message', (data: Buffer) => inbox.push(parseJsonOr(data.toString('utf8'))));
 	await once(socket, 'open');
 	return {
 		socket,
 		inbox,
 		send: (message) => socket.send(typeof message === 'string' ? message : JSON.stringify(message)),
-		async close() {
+		async close(): Promise<void> {
 			if (socket.readyState === WebSocket.CLOSED) return;
 			const closed = once(socket, 'close');
 			socket.close();
@@ -240,17 +235,20 @@ export interface SsePeer {
 export async function ssePeer(server: ServerInfo, path: string, user: Credentials = server.admin): Promise<SsePeer> {
 	const inbox = new Inbox<unknown>();
 	const source = new EventSource(`${server.httpUrl}${path}`, {
-		fetch: (input, init) =>
-			fetch(input, { ...init, headers: { ...init.headers, authorization: basicAuth(user) } }),
+		fetch: (input: string | URL, init?: RequestInit): Promise<Response> =>
+			fetch(input, {
+				...init,
+				headers: { ...(init?.headers as Record<string, string>), authorization: basicAuth(user) },
+			}),
 	});
-	source.onmessage = (event) => inbox.push(parseJsonOr(event.data));
+	source.onmessage = (event): void => inbox.push(parseJsonOr(String(event.data)));
 	await new Promise<void>((resolve, reject) => {
 		const timer = setTimeout(() => reject(new Error(`SSE ${path} did not open within 5 s`)), 5000);
-		source.onopen = () => {
+		source.onopen = (): void => {
 			clearTimeout(timer);
 			resolve();
 		};
-		source.onerror = (event) => {
+		source.onerror = (event): void => {
 			clearTimeout(timer);
 			source.close();
 			reject(new Error(`SSE ${path} failed: ${String(event.message)}`));

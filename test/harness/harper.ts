@@ -160,12 +160,12 @@ export async function startHarper(): Promise<HarperInstance> {
 		rootPath,
 		ports,
 		basicAuth: (user = admin) => `Basic ${Buffer.from(`${user.username}:${user.password}`).toString('base64')}`,
-		async restart() {
+		async restart(): Promise<void> {
 			await stop();
 			await start();
 		},
 		stop,
-		async destroy() {
+		async destroy(): Promise<void> {
 			await stop();
 			logStream.end();
 			rmSync(base, { recursive: true, force: true });

@@ -62,7 +62,7 @@ export async function openReader(server: ServerInfo, kind: ReaderKind, signId: s
 			return {
 				name: kind,
 				events: relay(peer.inbox, fromEnvelope),
-				close: async () => peer.close(),
+				close: () => Promise.resolve(peer.close()),
 			};
 		}
 	}
