@@ -24,12 +24,12 @@ import {
 	type LedSignRecord,
 	type WriteDecision,
 } from './src/sign-rules.ts';
-import { refuse, signError, webSocketError, type SignError } from './src/errors.ts';
-import { jsonPayload } from './src/payloads.ts';
-import { installStrictJson } from './src/strict-json.ts';
-import { isMqtt, type HarperContext } from './src/protocol.ts';
-import { withSignLock } from './src/sign-lock.ts';
-import { LedSignTable, bareSignStore, transaction, type SignStore, type WriteContext } from './src/harper-runtime.ts';
+import { refuse, signError, webSocketError, type SignError } from './src/server/errors.ts';
+import { jsonPayload } from './src/server/payloads.ts';
+import { installStrictJson } from './src/server/strict-json.ts';
+import { isMqtt, type HarperContext } from './src/server/protocol.ts';
+import { withSignLock } from './src/server/sign-lock.ts';
+import { LedSignTable, bareSignStore, transaction, type SignStore, type WriteContext } from './src/server/harper-runtime.ts';
 
 installStrictJson();
 

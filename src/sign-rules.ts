@@ -58,7 +58,7 @@ const LAST_DRAWABLE = 0x7e;
 
 /**
  * The limits, as data. Served as-is by `GET /SignRules` so a panel or device learns them from the server.
- * Patterns are strings (JSON-safe); they are compiled once below.
+ * Patterns are strings, so the rules stay plain JSON.
  */
 export const SIGN_RULES = Object.freeze({
 	id: {
@@ -81,19 +81,17 @@ export const SIGN_RULES = Object.freeze({
 	defaults: DEFAULT_SETTINGS,
 });
 
+/** The limits a sign enforces; a client gets the server's from `GET /SignRules`. */
 export type SignRules = typeof SIGN_RULES;
 
-const ID_PATTERN = new RegExp(SIGN_RULES.id.pattern);
-const COLOR_PATTERN = new RegExp(SIGN_RULES.color.pattern);
-
 /** Why `id` is not a valid sign id, or undefined when it is. Also rules out `/`, `+`, `#` and `..`. */
-export function checkSignId(id: unknown): string | undefined {
+export function checkSignId(id: unknown, rules: SignRules = SIGN_RULES): string | undefined {
 	if (id === undefined || id === null) return 'is required';
 	if (typeof id !== 'string') return `must be a string (got ${describe(id)})`;
-	if (ID_PATTERN.test(id)) return undefined;
-	if (id.length > SIGN_RULES.id.maxLength) return `is ${id.length} characters, at most ${SIGN_RULES.id.maxLength}`;
+	if (new RegExp(rules.id.pattern).test(id)) return undefined;
+	if (id.length > rules.id.maxLength) return `is ${id.length} characters, at most ${rules.id.maxLength}`;
 	if (id.length === 0) return 'must not be empty';
-	return `may contain only ${SIGN_RULES.id.description}`;
+	return `may contain only ${rules.id.description}`;
 }
 
 /** A short, safe description of a refused value, for error messages. */
@@ -112,7 +110,7 @@ function describe(value: unknown): string {
 	}
 }
 
-function checkInteger(value: unknown, min: number, max: number): string | undefined {
+function checkInteger(value: unknown, { min, max }: { min: number; max: number }): string | undefined {
 	if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
 		return `must be an integer from ${min} to ${max} (got ${describe(value)})`;
 	}
@@ -120,14 +118,14 @@ function checkInteger(value: unknown, min: number, max: number): string | undefi
 }
 
 /** The first character the font cannot draw, as a readable reason, or undefined when all are drawable. */
-function undrawable(text: string): string | undefined {
+function undrawable(text: string, rules: SignRules['text']): string | undefined {
 	let position = 0;
 	for (const char of text) {
 		const code = char.codePointAt(0) ?? 0;
-		if (code < FIRST_DRAWABLE || code > LAST_DRAWABLE) {
+		if (code < rules.firstCharCode || code > rules.lastCharCode) {
 			const hex = code.toString(16).toUpperCase().padStart(4, '0');
 			const shown = code < FIRST_DRAWABLE || code === 0x7f ? '' : ` "${char}"`;
-			return `character${shown} (U+${hex}) at position ${position} is not in the sign's font (${SIGN_RULES.text.description})`;
+			return `character${shown} (U+${hex}) at position ${position} is not in the sign's font (${rules.description})`;
 		}
 		position++;
 	}
@@ -136,33 +134,41 @@ function undrawable(text: string): string | undefined {
 
 type FieldCheck = (value: unknown) => string | undefined;
 
-/** One check per settable field; each returns why the value is refused, or undefined. */
-const FIELD_CHECKS: Record<SettingField, FieldCheck> = {
-	text(value) {
-		if (typeof value !== 'string') return `must be a string (got ${describe(value)})`;
-		const length = [...value].length;
-		if (length > SIGN_RULES.text.maxLength) {
-			return `is ${length} characters, at most ${SIGN_RULES.text.maxLength}`;
-		}
-		return undrawable(value);
-	},
-	color(value) {
-		if (typeof value !== 'string' || !COLOR_PATTERN.test(value)) {
-			return `must be a colour written ${SIGN_RULES.color.description}, e.g. "#ff0000" (got ${describe(value)})`;
-		}
-		return undefined;
-	},
-	brightness: (value) => checkInteger(value, SIGN_RULES.brightness.min, SIGN_RULES.brightness.max),
-	power(value) {
-		return typeof value === 'boolean' ? undefined : `must be true or false (got ${describe(value)})`;
-	},
-	effect(value) {
-		return typeof value === 'string' && (EFFECTS as readonly string[]).includes(value)
-			? undefined
-			: `must be one of ${EFFECTS.join(', ')} (got ${describe(value)})`;
-	},
-	speed: (value) => checkInteger(value, SIGN_RULES.speed.min, SIGN_RULES.speed.max),
-};
+/** One check per settable field, for the given limits; each returns why a value is refused, or undefined. */
+function fieldChecks(rules: SignRules): Record<SettingField, FieldCheck> {
+	const colorPattern = new RegExp(rules.color.pattern);
+	return {
+		text(value) {
+			if (typeof value !== 'string') return `must be a string (got ${describe(value)})`;
+			const length = [...value].length;
+			if (length > rules.text.maxLength) return `is ${length} characters, at most ${rules.text.maxLength}`;
+			return undrawable(value, rules.text);
+		},
+		color(value) {
+			if (typeof value !== 'string' || !colorPattern.test(value)) {
+				return `must be a colour written ${rules.color.description}, e.g. "#ff0000" (got ${describe(value)})`;
+			}
+			return undefined;
+		},
+		brightness: (value) => checkInteger(value, rules.brightness),
+		power(value) {
+			return typeof value === 'boolean' ? undefined : `must be true or false (got ${describe(value)})`;
+		},
+		effect(value) {
+			return typeof value === 'string' && (rules.effects as readonly string[]).includes(value)
+				? undefined
+				: `must be one of ${rules.effects.join(', ')} (got ${describe(value)})`;
+		},
+		speed: (value) => checkInteger(value, rules.speed),
+	};
+}
+
+const SERVER_CHECKS = fieldChecks(SIGN_RULES);
+
+/** Why one field's value is refused under `rules`, or undefined: what a form checks as the user types. */
+export function checkField(field: SettingField, value: unknown, rules: SignRules = SIGN_RULES): string | undefined {
+	return (rules === SIGN_RULES ? SERVER_CHECKS : fieldChecks(rules))[field](value);
+}
 
 function isSettingField(key: string): key is SettingField {
 	return (SETTING_FIELDS as readonly string[]).includes(key);
@@ -186,7 +192,7 @@ export interface SignChange {
  * Server-maintained fields may be echoed back: `id` must name the same sign, `version` (if present) is the
  * version the change is based on, and `updatedAt` is ignored. Anything else is an unknown field.
  */
-export function checkChange(input: unknown, signId: string): Checked<SignChange> {
+export function checkChange(input: unknown, signId: string, rules: SignRules = SIGN_RULES): Checked<SignChange> {
 	if (!isPlainObject(input)) {
 		return { ok: false, errors: { body: `must be a JSON object of sign fields (got ${describe(input)})` } };
 	}
@@ -198,7 +204,7 @@ export function checkChange(input: unknown, signId: string): Checked<SignChange>
 	for (const key of Object.keys(input)) {
 		const value = input[key];
 		if (isSettingField(key)) {
-			const reason = FIELD_CHECKS[key](value);
+			const reason = checkField(key, value, rules);
 			if (reason) problems.push([key, reason]);
 			else settings.push([key, key === 'color' ? (value as string).toLowerCase() : value]);
 		} else if (key === 'id') {

@@ -4,7 +4,7 @@
  */
 import { createRequire } from 'node:module';
 import { tables } from 'harperdb';
-import type { LedSignRecord } from './sign-rules.ts';
+import type { LedSignRecord } from '../sign-rules.ts';
 
 /** Who a write is made as; Harper records it in the audit log and checks it against the role's permissions. */
 export interface WriteContext {

@@ -3,7 +3,7 @@
  * into that HTTP status with the object as the JSON body (a thrown `Error` becomes a bare string), and any
  * throw into an MQTT v5 PUBACK failure (reason code 128). WebSocket writes send the same object as a message.
  */
-import type { FieldErrors } from './sign-rules.ts';
+import type { FieldErrors } from '../sign-rules.ts';
 
 export interface SignError {
 	statusCode: number;
