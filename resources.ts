@@ -29,7 +29,13 @@ import { jsonPayload } from './src/server/payloads.ts';
 import { installStrictJson } from './src/server/strict-json.ts';
 import { isMqtt, type HarperContext } from './src/server/protocol.ts';
 import { withSignLock } from './src/server/sign-lock.ts';
-import { LedSignTable, bareSignStore, transaction, type SignStore, type WriteContext } from './src/server/harper-runtime.ts';
+import {
+	LedSignTable,
+	bareSignStore,
+	transaction,
+	type SignStore,
+	type WriteContext,
+} from './src/server/harper-runtime.ts';
 
 installStrictJson();
 
