@@ -138,23 +138,23 @@ type FieldCheck = (value: unknown) => string | undefined;
 function fieldChecks(rules: SignRules): Record<SettingField, FieldCheck> {
 	const colorPattern = new RegExp(rules.color.pattern);
 	return {
-		text: (value) => {
+		text: (value): string | undefined => {
 			if (typeof value !== 'string') return `must be a string (got ${describe(value)})`;
 			const length = [...value].length;
 			if (length > rules.text.maxLength) return `is ${length} characters, at most ${rules.text.maxLength}`;
 			return undrawable(value, rules.text);
 		},
-		color: (value) => {
+		color: (value): string | undefined => {
 			if (typeof value !== 'string' || !colorPattern.test(value)) {
 				return `must be a colour written ${rules.color.description}, e.g. "#ff0000" (got ${describe(value)})`;
 			}
 			return undefined;
 		},
 		brightness: (value) => checkInteger(value, rules.brightness),
-		power: (value) => {
+		power: (value): string | undefined => {
 			return typeof value === 'boolean' ? undefined : `must be true or false (got ${describe(value)})`;
 		},
-		effect: (value) => {
+		effect: (value): string | undefined => {
 			return typeof value === 'string' && (rules.effects as readonly string[]).includes(value)
 				? undefined
 				: `must be one of ${rules.effects.join(', ')} (got ${describe(value)})`;
