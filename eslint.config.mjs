@@ -2,6 +2,7 @@ import harperConfig from '@harperdb/code-guidelines/eslint';
 import { defineConfig } from 'eslint/config';
 
 export default defineConfig([
+	{ ignores: ['web/build/**'] },
 	...harperConfig,
 	{
 		// The shared config names ./tsconfig.json; resolve it from this project, not from the package.
@@ -16,6 +17,10 @@ export default defineConfig([
 	{
 		files: ['test/**/*.ts', 'vitest.config.ts'],
 		languageOptions: { parserOptions: { project: './test/tsconfig.json' } },
+	},
+	{
+		files: ['web/src/**/*.ts'],
+		languageOptions: { parserOptions: { project: './web/tsconfig.json' } },
 	},
 	{
 		files: ['scripts/**/*.mjs'],

@@ -39,6 +39,14 @@ import {
 
 installStrictJson();
 
+/**
+ * Harper writes an SSE response's headers only with its first event, so a stream with nothing to send yet
+ * (an empty table, a sign not created yet) never opens in the browser. Harper's SSE serialiser writes an
+ * object with `event` as an `event:` line; with no `data:` line the browser dispatches nothing, but the
+ * headers go out and EventSource opens.
+ */
+const SSE_OPENING = { event: 'open' };
+
 /** The LedSign table, with every write path validated. Exported as `LedSign`: the URL path and MQTT topic root. */
 export class LedSign extends LedSignTable {
 	static override loadAsInstance = false;
@@ -100,6 +108,8 @@ export class LedSign extends LedSignTable {
 		if (incoming) {
 			const user = this.getCurrentUser();
 			void outgoing.then((queue) => applyWebSocketMessages(target, incoming, queue, user));
+		} else {
+			void outgoing.then((queue) => queue.send(SSE_OPENING));
 		}
 		return outgoing as unknown as AsyncIterable<unknown>;
 	}

@@ -65,12 +65,15 @@ function installHarper() {
 
 const children = [];
 if (mode === 'dev') {
-	children.push(
-		spawn(process.execPath, [tscBin, '-p', 'tsconfig.json', '--watch', '--preserveWatchOutput'], {
-			cwd: project,
-			stdio: ['ignore', 'inherit', 'inherit'],
-		})
-	);
+	// The server's TypeScript and the panel's, each recompiled on change.
+	for (const tsconfig of ['tsconfig.json', 'web/tsconfig.json']) {
+		children.push(
+			spawn(process.execPath, [tscBin, '-p', tsconfig, '--watch', '--preserveWatchOutput'], {
+				cwd: project,
+				stdio: ['ignore', 'inherit', 'inherit'],
+			})
+		);
+	}
 }
 const harper = spawn(process.execPath, [harperBin, mode, project], { cwd: project, stdio: 'inherit' });
 children.push(harper);

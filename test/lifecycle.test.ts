@@ -45,6 +45,21 @@ describe('a restart of Harper', () => {
 	});
 });
 
+describe('a listener that comes before the sign', () => {
+	it.each(['sse-record', 'ws-record', 'mqtt-record'] as const)(
+		'opens at once over %s and hears the sign created',
+		async (kind) => {
+			const id = `early-${kind}`;
+			// Harper sends SSE headers only with a first event; LedSign.connect sends an empty one so this opens.
+			const reader = await openReader(harper, kind, id);
+			await rest(harper, 'POST', '/LedSign/', { id, text: 'born' });
+			const event = await waitForText(reader, id, 'born');
+			expect(event.value).toMatchObject({ id, version: 1 });
+			await reader.close();
+		}
+	);
+});
+
 describe('a sign that connects later', () => {
 	it.each(READER_KINDS)('gets the current state at once over %s', async (kind) => {
 		const id = `late-${kind}`;

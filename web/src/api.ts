@@ -1,0 +1,56 @@
+/**
+ * The panel's REST calls. Writes go over REST rather than the live stream because a refusal then comes back
+ * as the answer to that very request, with the field it names, ready to show next to the control.
+ */
+import type { FieldErrors, LedSignRecord, SignRules, SignSettings } from '../../src/sign-rules.ts';
+
+export type WriteResult =
+	{ ok: true; record: LedSignRecord } | { ok: false; status: number; error: string; fields: FieldErrors };
+
+async function send(method: string, path: string, body?: object): Promise<WriteResult> {
+	let response: Response;
+	try {
+		response = await fetch(path, {
+			method,
+			headers: { 'content-type': 'application/json', 'accept': 'application/json' },
+			body: body === undefined ? undefined : JSON.stringify(body),
+		});
+	} catch {
+		return { ok: false, status: 0, error: 'The server cannot be reached; nothing was changed.', fields: {} };
+	}
+	const answer = (await response.json().catch(() => ({}))) as Partial<LedSignRecord> & {
+		error?: string;
+		fields?: FieldErrors;
+	};
+	if (response.ok) return { ok: true, record: answer as LedSignRecord };
+	return {
+		ok: false,
+		status: response.status,
+		error: typeof answer.error === 'string' ? answer.error : `The server refused the change (${response.status}).`,
+		fields: answer.fields ?? {},
+	};
+}
+
+/** Changes some of a sign's fields (a merge). */
+export function patchSign(id: string, change: Partial<SignSettings>): Promise<WriteResult> {
+	return send('PATCH', `/LedSign/${encodeURIComponent(id)}`, change);
+}
+
+/** Creates a sign with the default settings. */
+export function createSign(id: string): Promise<WriteResult> {
+	return send('POST', '/LedSign/', { id });
+}
+
+/** The rules the server enforces, so the controls check input against exactly those limits. */
+export async function fetchRules(): Promise<SignRules> {
+	const response = await fetch('/SignRules', { headers: { accept: 'application/json' } });
+	if (!response.ok) throw new Error(`GET /SignRules answered ${response.status}`);
+	return (await response.json()) as SignRules;
+}
+
+/** Every sign as stored now. */
+export async function fetchSigns(): Promise<LedSignRecord[]> {
+	const response = await fetch('/LedSign/', { headers: { accept: 'application/json' } });
+	if (!response.ok) throw new Error(`GET /LedSign/ answered ${response.status}`);
+	return (await response.json()) as LedSignRecord[];
+}

@@ -1,0 +1,187 @@
+/**
+ * The control panel: the list of signs, the selected sign's live preview and controls, and the state of the
+ * live link. URLs are /sign/<id> (served by the http-router route in routes.js), so a sign can be bookmarked.
+ */
+import { checkSignId, type SignRules } from '../../src/sign-rules.ts';
+import { createSign, fetchRules, patchSign } from './api.ts';
+import { SignControls } from './controls.ts';
+import { LedPreview } from './led-preview.ts';
+import { SignStore } from './sign-store.ts';
+import { SignStream, type LinkState } from './sign-stream.ts';
+
+function element<T extends HTMLElement>(id: string, type: new () => T): T {
+	const found = document.getElementById(id);
+	if (!(found instanceof type)) throw new Error(`The page has no #${id}.`);
+	return found;
+}
+
+const SIGN_PATH = /^\/sign\/([^/]+)$/;
+
+function signIdFromLocation(): string | undefined {
+	const match = SIGN_PATH.exec(location.pathname);
+	return match?.[1] ? decodeURIComponent(match[1]) : undefined;
+}
+
+class Panel {
+	readonly #store = new SignStore();
+	readonly #rules: SignRules;
+	readonly #preview = new LedPreview(element('preview', HTMLCanvasElement));
+	readonly #controls: SignControls;
+	#selected: string | undefined;
+	#shownId: string | undefined;
+	#linkTimer: ReturnType<typeof setInterval> | undefined;
+
+	constructor(rules: SignRules) {
+		this.#rules = rules;
+		this.#controls = new SignControls(element('controls', HTMLFormElement), rules, (change) =>
+			this.#selected ? patchSign(this.#selected, change) : Promise.reject(new Error('no sign selected'))
+		);
+		this.#store.onChange((changedId) => {
+			this.#renderList();
+			if (changedId === undefined || changedId === this.#selected) this.#renderSelected();
+		});
+		this.#wireNavigation();
+		this.#wireAddForm();
+		element('create-missing', HTMLButtonElement).addEventListener('click', () => {
+			if (this.#selected) void this.#create(this.#selected);
+		});
+		this.#select(signIdFromLocation());
+		new SignStream(this.#store, (state) => this.#renderLink(state)).start();
+	}
+
+	#wireNavigation(): void {
+		// Links to /sign/<id> change the view without reloading; the back button works as usual.
+		document.addEventListener('click', (event) => {
+			const link = event.target instanceof Element ? event.target.closest('a[data-sign]') : null;
+			if (!(link instanceof HTMLAnchorElement) || event.ctrlKey || event.metaKey || event.shiftKey) return;
+			event.preventDefault();
+			this.#navigate(link.dataset.sign);
+		});
+		window.addEventListener('popstate', () => this.#select(signIdFromLocation()));
+	}
+
+	#navigate(id: string | undefined): void {
+		history.pushState(null, '', id ? `/sign/${encodeURIComponent(id)}` : '/');
+		this.#select(id);
+	}
+
+	#wireAddForm(): void {
+		const form = element('add-sign', HTMLFormElement);
+		const input = element('new-id', HTMLInputElement);
+		const error = element('new-id-error', HTMLElement);
+		input.addEventListener('input', () => {
+			const problem = input.value ? checkSignId(input.value, this.#rules) : undefined;
+			error.textContent = problem ? `The id ${problem}.` : '';
+			input.toggleAttribute('aria-invalid', Boolean(problem));
+		});
+		form.addEventListener('submit', (event) => {
+			event.preventDefault();
+			const id = input.value.trim();
+			const problem = checkSignId(id, this.#rules);
+			if (problem) {
+				error.textContent = `The id ${problem}.`;
+				input.setAttribute('aria-invalid', 'true');
+				return;
+			}
+			void this.#create(id).then((created) => {
+				if (created) input.value = '';
+			});
+		});
+	}
+
+	/** Creates a sign (or opens it, if it exists already). */
+	async #create(id: string): Promise<boolean> {
+		const error = element('new-id-error', HTMLElement);
+		const result = await createSign(id);
+		if (!result.ok && result.status !== 409) {
+			error.textContent = result.fields.id ? `The id ${result.fields.id}.` : result.error;
+			return false;
+		}
+		error.textContent = '';
+		if (result.ok) this.#store.apply({ id, type: 'put', value: result.record });
+		this.#navigate(id);
+		return true;
+	}
+
+	#select(id: string | undefined): void {
+		this.#selected = id;
+		this.#renderList();
+		this.#renderSelected();
+	}
+
+	#renderList(): void {
+		const list = element('sign-list', HTMLUListElement);
+		const items = this.#store.ids().map((id) => {
+			const sign = this.#store.shown(id);
+			const item = document.createElement('li');
+			const link = document.createElement('a');
+			link.href = `/sign/${encodeURIComponent(id)}`;
+			link.dataset.sign = id;
+			if (id === this.#selected) link.setAttribute('aria-current', 'page');
+			const swatch = document.createElement('span');
+			swatch.className = 'swatch';
+			swatch.style.background = sign?.power ? sign.color : 'transparent';
+			const name = document.createElement('span');
+			name.className = 'name';
+			name.textContent = id;
+			const text = document.createElement('span');
+			text.className = 'text';
+			text.textContent = sign?.power ? sign.text || '(blank)' : '(off)';
+			link.append(swatch, name, text);
+			item.append(link);
+			return item;
+		});
+		list.replaceChildren(...items);
+		element('no-signs', HTMLElement).hidden = items.length > 0;
+	}
+
+	#renderSelected(): void {
+		const id = this.#selected;
+		const record = id ? this.#store.get(id) : undefined;
+		element('empty-view', HTMLElement).hidden = id !== undefined;
+		element('sign-view', HTMLElement).hidden = id === undefined;
+		if (!id) {
+			document.title = 'Marquee';
+			return;
+		}
+		document.title = `${id} · Marquee`;
+		element('sign-title', HTMLElement).textContent = id;
+		element('missing-sign', HTMLElement).hidden = record !== undefined;
+		element('controls', HTMLFormElement).hidden = record === undefined;
+		const shown = this.#store.shown(id);
+		this.#preview.show(shown);
+		element('sign-meta', HTMLElement).textContent = record
+			? `Version ${record.version} · changed ${new Date(record.updatedAt).toLocaleString()}` +
+				(shown !== record ? ' · showing a transient message' : '')
+			: '';
+		if (record) {
+			this.#controls.show(record, id !== this.#shownId);
+			this.#shownId = id;
+		}
+	}
+
+	#renderLink(state: LinkState): void {
+		const link = element('link', HTMLElement);
+		const text = element('link-text', HTMLElement);
+		clearInterval(this.#linkTimer);
+		link.dataset.state = state.kind;
+		if (state.kind === 'live') text.textContent = 'Live';
+		else if (state.kind === 'connecting') text.textContent = 'Connecting…';
+		else {
+			const update = (): void => {
+				const seconds = Math.max(0, Math.ceil((state.retryAt - Date.now()) / 1000));
+				text.textContent = `Disconnected · retrying in ${seconds} s`;
+			};
+			update();
+			this.#linkTimer = setInterval(update, 1000);
+		}
+	}
+}
+
+fetchRules().then(
+	(rules) => new Panel(rules),
+	(err: unknown) => {
+		element('link-text', HTMLElement).textContent = 'The server cannot be reached. Reload to try again.';
+		console.warn(err);
+	}
+);

@@ -1,0 +1,104 @@
+/**
+ * The panel's live link to the server: one Server-Sent Events stream on /LedSign/ for every sign.
+ *
+ * SSE rather than WebSocket because the panel only listens on the stream (its writes go over REST, where a
+ * refusal answers the request that caused it), EventSource carries the login cookie by itself, and it is plain
+ * HTTP. The browser's own EventSource retry is replaced by ours: an increasing, jittered backoff, and a full
+ * resync on every (re)connect. That resync is a REST snapshot taken once the stream is open, so signs that
+ * changed or were deleted while the panel was away are never left stale.
+ */
+import { fetchSigns } from './api.ts';
+import type { SignEvent, SignStore } from './sign-store.ts';
+
+export type LinkState =
+	{ kind: 'connecting' } | { kind: 'live' } | { kind: 'offline'; retryAt: number; attempt: number };
+
+export interface BackoffOptions {
+	firstDelayMs: number;
+	maxDelayMs: number;
+}
+
+const DEFAULT_BACKOFF: BackoffOptions = { firstDelayMs: 500, maxDelayMs: 10_000 };
+
+/** The wait before reconnect attempt `attempt` (0-based): doubling from the first delay, capped, ±20% jitter. */
+export function backoffDelay(attempt: number, options: BackoffOptions = DEFAULT_BACKOFF): number {
+	const base = Math.min(options.maxDelayMs, options.firstDelayMs * 2 ** attempt);
+	return Math.round(base * (0.8 + Math.random() * 0.4));
+}
+
+function parseEvent(data: string): SignEvent | undefined {
+	try {
+		const event = JSON.parse(data) as SignEvent;
+		return typeof event === 'object' && event !== null && 'id' in event && 'type' in event ? event : undefined;
+	} catch {
+		return undefined;
+	}
+}
+
+export class SignStream {
+	readonly #store: SignStore;
+	readonly #onState: (state: LinkState) => void;
+	readonly #backoff: BackoffOptions;
+	#source: EventSource | undefined;
+	#attempt = 0;
+	#timer: ReturnType<typeof setTimeout> | undefined;
+	/** Events that arrive between the stream opening and the snapshot answering; applied after it. */
+	#pending: SignEvent[] | undefined;
+
+	constructor(store: SignStore, onState: (state: LinkState) => void, backoff: BackoffOptions = DEFAULT_BACKOFF) {
+		this.#store = store;
+		this.#onState = onState;
+		this.#backoff = backoff;
+	}
+
+	start(): void {
+		this.#connect();
+	}
+
+	stop(): void {
+		clearTimeout(this.#timer);
+		this.#source?.close();
+		this.#source = undefined;
+	}
+
+	#connect(): void {
+		this.#onState({ kind: 'connecting' });
+		const source = new EventSource('/LedSign/');
+		this.#source = source;
+		this.#pending = [];
+		source.onmessage = (message: MessageEvent<string>): void => {
+			const event = parseEvent(message.data);
+			if (!event) return;
+			if (this.#pending) this.#pending.push(event);
+			else this.#store.apply(event);
+		};
+		source.onopen = (): void => void this.#resync(source);
+		source.onerror = (): void => {
+			if (this.#source === source) this.#retryLater();
+		};
+	}
+
+	async #resync(source: EventSource): Promise<void> {
+		try {
+			const signs = await fetchSigns();
+			if (this.#source !== source) return;
+			this.#store.replaceAll(signs);
+			for (const event of this.#pending ?? []) this.#store.apply(event);
+			this.#pending = undefined;
+			this.#attempt = 0;
+			this.#onState({ kind: 'live' });
+		} catch {
+			if (this.#source === source) this.#retryLater();
+		}
+	}
+
+	#retryLater(): void {
+		this.#source?.close();
+		this.#source = undefined;
+		const delay = backoffDelay(this.#attempt, this.#backoff);
+		this.#onState({ kind: 'offline', retryAt: Date.now() + delay, attempt: this.#attempt });
+		this.#attempt++;
+		clearTimeout(this.#timer);
+		this.#timer = setTimeout(() => this.#connect(), delay);
+	}
+}
