@@ -62,9 +62,10 @@ export class LedSign extends LedSignTable {
 
 	/** POST /LedSign/ with an `id` in the body (or POST /LedSign/<id>) creates a sign that does not exist yet. */
 	override async post(target: RequestTarget, data: unknown): Promise<unknown> {
-		const body = jsonPayload(data);
-		const id = target.isCollection ? (body as { id?: unknown } | null)?.id : target.id;
-		const record = await this.#write({ id, checkPermission: target.checkPermission } as RequestTarget, body, 'create');
+		// The id from the body is only read here; #write checks the caller's role before it judges the body.
+		const fromBody = typeof data === 'object' && data !== null ? (data as { id?: unknown }).id : undefined;
+		const id = target.isCollection ? fromBody : target.id;
+		const record = await this.#write({ id, checkPermission: target.checkPermission } as RequestTarget, data, 'create');
 		return { status: 201, headers: { location: `/LedSign/${record.id}` }, data: record };
 	}
 
