@@ -248,8 +248,8 @@ export function checkBasedOn(basedOn: number | undefined, currentVersion: number
 }
 
 /** What a write does: the record to store, or why it is refused. */
-export type WriteDecision =
-	{ ok: true; record: LedSignRecord } | { ok: false; reason: 'invalid' | 'conflict'; errors: FieldErrors };
+export type WriteDecision<R = LedSignRecord> =
+	{ ok: true; record: R } | { ok: false; reason: 'invalid' | 'conflict'; errors: FieldErrors };
 
 /**
  * Decides a write to sign `id`, currently `current` (undefined if it does not exist yet), from a client's
@@ -288,4 +288,125 @@ export function nextRecord(
 	now: Date
 ): LedSignRecord {
 	return { id, ...settings, version: (current?.version ?? 0) + 1, updatedAt: now.toISOString() };
+}
+
+// ---- What a device shows ------------------------------------------------------------------------------------
+
+/**
+ * The device's version rule: a sign shows a stored change only if it is newer than what it shows, so a late
+ * or repeated delivery never takes it back. A transient message is always shown (it carries the stored
+ * version, and lasts until the next change).
+ */
+export function shouldShow(
+	incoming: Pick<LedSignRecord, 'version'> & { transient?: boolean },
+	shownVersion: number
+): boolean {
+	return incoming.transient === true || incoming.version > shownVersion;
+}
+
+// ---- Device status (the SignStatus table) -------------------------------------------------------------------
+
+/** What a device reports about itself; it may send any subset (see decideStatusWrite). */
+export interface SignStatusReport {
+	online: boolean;
+	/** The LedSign version the device shows (0 before it has shown any). */
+	shownVersion: number;
+	firmware: string;
+	/** Wi-Fi signal strength in dBm, if the device has Wi-Fi. */
+	rssi: number | null;
+	/** The LED matrix, in pixels. */
+	width: number;
+	height: number;
+}
+
+/** A stored status: the report plus when the server last heard from the device. */
+export interface SignStatusRecord extends SignStatusReport {
+	id: string;
+	/** ISO 8601 UTC: set by the server on every accepted report, including the last will. */
+	lastSeen: string;
+}
+
+export const STATUS_FIELDS = ['online', 'shownVersion', 'firmware', 'rssi', 'width', 'height'] as const;
+type StatusField = (typeof STATUS_FIELDS)[number];
+
+/** Status limits; small, so a status report stays well under 256 bytes. */
+export const STATUS_RULES = Object.freeze({
+	firmware: { maxLength: 32 },
+	rssi: { min: -127, max: 0 },
+	width: { min: 1, max: 256 },
+	height: { min: 1, max: 64 },
+	defaults: Object.freeze({
+		online: false,
+		shownVersion: 0,
+		firmware: '',
+		rssi: null,
+		width: 64,
+		height: 8,
+	} satisfies SignStatusReport),
+});
+
+const STATUS_CHECKS: Record<StatusField, FieldCheck> = {
+	online: (value) => (typeof value === 'boolean' ? undefined : `must be true or false (got ${describe(value)})`),
+	shownVersion: (value) => checkInteger(value, { min: 0, max: Number.MAX_SAFE_INTEGER }),
+	firmware: (value) => {
+		if (typeof value !== 'string') return `must be a string (got ${describe(value)})`;
+		if (value.length > STATUS_RULES.firmware.maxLength) {
+			return `is ${value.length} characters, at most ${STATUS_RULES.firmware.maxLength}`;
+		}
+		return undrawable(value, SIGN_RULES.text);
+	},
+	rssi: (value) => (value === null ? undefined : checkInteger(value, STATUS_RULES.rssi)),
+	width: (value) => checkInteger(value, STATUS_RULES.width),
+	height: (value) => checkInteger(value, STATUS_RULES.height),
+};
+
+function isStatusField(key: string): key is StatusField {
+	return (STATUS_FIELDS as readonly string[]).includes(key);
+}
+
+/**
+ * Decides a status report for sign `id`: the same id rules as signs, a check per field, unknown fields refused,
+ * and `lastSeen` set by the server. `replace` (REST PUT) gives missing fields their defaults; `merge` (MQTT,
+ * PATCH) keeps them, so a device can report just `{"shownVersion":7}` or its last will `{"online":false}`.
+ */
+export function decideStatusWrite(
+	id: unknown,
+	current: SignStatusRecord | undefined,
+	input: unknown,
+	mode: ChangeMode,
+	now: Date = new Date()
+): WriteDecision<SignStatusRecord> {
+	const idProblem = checkSignId(id);
+	if (idProblem) return { ok: false, reason: 'invalid', errors: { id: idProblem } };
+	if (!isPlainObject(input)) {
+		return {
+			ok: false,
+			reason: 'invalid',
+			errors: { body: `must be a JSON object of status fields (got ${describe(input)})` },
+		};
+	}
+	const problems: [string, string][] = [];
+	const report: [string, unknown][] = [];
+	for (const key of Object.keys(input)) {
+		const value = input[key];
+		if (isStatusField(key)) {
+			const reason = STATUS_CHECKS[key](value);
+			if (reason) problems.push([key, reason]);
+			else report.push([key, value]);
+		} else if (key === 'id') {
+			if (value !== id) problems.push(['id', `must match the sign being reported ("${String(id)}") or be left out`]);
+		} else if (key !== 'lastSeen') {
+			problems.push([key, `is not a status field (fields: ${STATUS_FIELDS.join(', ')})`]);
+		}
+	}
+	if (problems.length > 0) return { ok: false, reason: 'invalid', errors: Object.fromEntries(problems) };
+	if (mode === 'create' && current) {
+		return { ok: false, reason: 'conflict', errors: { id: `"${String(id)}" already has a status` } };
+	}
+	const base: SignStatusReport = mode === 'merge' && current ? current : STATUS_RULES.defaults;
+	const changes = Object.fromEntries(report) as Partial<SignStatusReport>;
+	const record = { id: id as string, lastSeen: now.toISOString() } as SignStatusRecord;
+	for (const field of STATUS_FIELDS)
+		Object.assign(record, { [field]: field in changes ? changes[field] : base[field] });
+	return { ok: true, record };
 }

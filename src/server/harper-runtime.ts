@@ -3,8 +3,7 @@
  * Keeping the casts here means the rest of the code sees only typed values.
  */
 import { createRequire } from 'node:module';
-import { tables } from 'harperdb';
-import type { LedSignRecord } from '../sign-rules.ts';
+import { tables, type Table } from 'harperdb';
 
 /** Who a write is made as; Harper records it in the audit log and checks it against the role's permissions. */
 export interface WriteContext {
@@ -21,17 +20,18 @@ export const transaction = harper.transaction as <T>(
 	work: (txn: object) => Promise<T>
 ) => Promise<T>;
 
-/** A table's static read/write methods, typed for sign records. */
-export interface SignStore {
-	get(id: string, context: WriteContext): Promise<LedSignRecord | undefined>;
-	put(record: LedSignRecord, context: WriteContext): Promise<unknown>;
+/** A table class Harper built from schema.graphql. */
+export type HarperTable = Table;
+
+/** A table's static read/write methods, typed for its records. */
+export interface RecordStore<R> {
+	get(id: string, context: WriteContext): Promise<R | undefined>;
+	put(record: R, context: WriteContext): Promise<unknown>;
 }
 
-const table = tables.LedSign;
-if (!table) throw new Error('The LedSign table is missing: is schema.graphql loaded before resources.js?');
-
-/** The table class Harper built from schema.graphql, to extend. */
-export const LedSignTable = table;
-
-/** Writes straight to the table, below the hooks: only for records the sign rules have already accepted. */
-export const bareSignStore = table as unknown as Pick<SignStore, 'put'>;
+/** The table `name` from schema.graphql, to extend. */
+export function tableNamed(name: string): HarperTable {
+	const table = tables[name];
+	if (!table) throw new Error(`The ${name} table is missing: is schema.graphql loaded before resources.js?`);
+	return table;
+}

@@ -1,11 +1,11 @@
 /**
- * One write at a time per sign, so each accepted change reads the version the previous one committed.
+ * One write at a time per record, so each accepted change reads the version the previous one committed.
  * Harper runs each request in its own transaction and commits after the hook returns, so two simultaneous
  * changes to one sign would otherwise both read version N and both store N+1.
  */
 const tails = new Map<string, Promise<unknown>>();
 
-export function withSignLock<T>(id: string, work: () => Promise<T>): Promise<T> {
+export function withRecordLock<T>(id: string, work: () => Promise<T>): Promise<T> {
 	const previous = tails.get(id) ?? Promise.resolve();
 	const result = previous.then(work, work);
 	const tail = result.then(

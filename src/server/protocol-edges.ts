@@ -1,0 +1,250 @@
+/**
+ * The protocol edges of a validated table: one hook per kind of client action, each calling the table's rules.
+ * `LedSign` and `SignStatus` (resources.ts) are both built here, so every protocol enforces their rules the
+ * same way. Which protocol calls which hook (see ../shared/harper-notes.md §2):
+ *
+ *   REST PUT              put()       full replace: missing fields take their defaults
+ *   REST PATCH            patch()     merge
+ *   REST POST /Table/     post()      create a new record (409 if the id is taken), where the rules allow it
+ *   REST DELETE           delete()    remove the record
+ *   MQTT retained         put()       merge: MQTT has no PATCH, so a client can send just the fields it changes
+ *   MQTT empty retained   delete()    refused: a stray empty publish must not wipe a record
+ *   MQTT non-retained     publish()   a transient message (checked, delivered, not stored) where the rules allow it
+ *   WebSocket message     connect()   merge, like PATCH; refusals come back on the socket
+ *   subscribe / SSE       subscribe() the current record first, then every change
+ */
+import type { IterableEventQueue, RequestTarget, SubscriptionRequest } from 'harperdb';
+import { checkSignId, type ChangeMode, type WriteDecision } from '../sign-rules.ts';
+import { refuse, signError, webSocketError, type SignError } from './errors.ts';
+import { transaction, type HarperTable, type RecordStore, type WriteContext } from './harper-runtime.ts';
+import { jsonPayload } from './payloads.ts';
+import { isMqtt, type HarperContext } from './protocol.ts';
+import { withRecordLock } from './record-lock.ts';
+
+export interface TableRules<R extends { id: string }> {
+	/** The table's name: its URL path and MQTT topic root. */
+	name: string;
+	/** What one record is called in messages: "sign", "sign status". */
+	noun: string;
+	/** Decides a write: the record to store, or why it is refused. */
+	decide(id: unknown, current: R | undefined, input: unknown, mode: ChangeMode): WriteDecision<R>;
+	/** What a non-retained MQTT publish delivers for an accepted change; without it such publishes are refused. */
+	transient?(accepted: R, current: R | undefined): R;
+	/** Whether REST POST may create records. */
+	creatable: boolean;
+}
+
+/**
+ * Harper writes an SSE response's headers only with its first event, so a stream with nothing to send yet
+ * (an empty table, a record not created yet) never opens in the browser. Harper's SSE serialiser writes an
+ * object with `event` as an `event:` line; with no `data:` line the browser dispatches nothing, but the
+ * headers go out and EventSource opens.
+ */
+const SSE_OPENING = { event: 'open' };
+
+/**
+ * A topic that can never name a record (`LedSign/a/b`, `LedSign/+`, `LedSign/..`). Returning false from a hook
+ * makes Harper answer the publish with MQTT v5 reason code 0x90, "Topic Name invalid", which tells a device
+ * author exactly what is wrong; any other refusal can only be the generic 0x80.
+ */
+function mqttTopicInvalid(target: RequestTarget): boolean {
+	return checkSignId(target.id) !== undefined;
+}
+
+function idInBody(data: unknown): unknown {
+	return typeof data === 'object' && data !== null ? (data as { id?: unknown }).id : undefined;
+}
+
+/** The table class Harper built from the schema, extended with validated protocol edges. */
+// eslint-disable-next-line @typescript-eslint/explicit-function-return-type -- the class it returns is its type
+export function withProtocolEdges<R extends { id: string }>(Table: HarperTable, rules: TableRules<R>) {
+	const toError = (decision: Extract<WriteDecision<R>, { ok: false }>): SignError =>
+		decision.reason === 'conflict'
+			? signError('conflict', `The change conflicts with the ${rules.noun} as it is now.`, decision.errors)
+			: signError('invalid', `The ${rules.noun} change is invalid; nothing was changed.`, decision.errors);
+
+	class ValidatedTable extends Table {
+		static override loadAsInstance = false;
+
+		override put(target: RequestTarget, data: unknown): Promise<R> | false {
+			if (!isMqtt(this.#context())) return this.#write(target, data, 'replace');
+			return mqttTopicInvalid(target) ? false : this.#write(target, data, 'merge');
+		}
+
+		override patch(target: RequestTarget, data: unknown): Promise<R> {
+			return this.#write(target, data, 'merge');
+		}
+
+		/** POST /Table/ with an `id` in the body (or POST /Table/<id>) creates a record that does not exist yet. */
+		override async post(target: RequestTarget, data: unknown): Promise<unknown> {
+			if (!rules.creatable) {
+				// eslint-disable-next-line @typescript-eslint/only-throw-error -- Harper serialises plain objects as the JSON body
+				throw { statusCode: 405, error: `POST is not supported on ${rules.name}: use PUT.`, fields: {} };
+			}
+			// The id is only read here; #write checks the caller's role before it judges the body.
+			const id = target.isCollection ? idInBody(data) : target.id;
+			const record = await this.#write(
+				{ id, checkPermission: target.checkPermission } as RequestTarget,
+				data,
+				'create'
+			);
+			return { status: 201, headers: { location: `/${rules.name}/${record.id}` }, data: record };
+		}
+
+		override delete(target: RequestTarget): Promise<boolean> {
+			if (isMqtt(this.#context())) {
+				refuse(
+					signError(
+						'badRequest',
+						`A ${rules.noun} cannot be deleted over MQTT; an empty retained payload is refused.`,
+						{
+							body: `must be a JSON object of ${rules.noun} fields; to delete, use REST DELETE /${rules.name}/<id>`,
+						}
+					)
+				);
+			}
+			return super.delete(target);
+		}
+
+		/**
+		 * A non-retained MQTT publish: a transient message, validated like a merge onto the stored record and
+		 * delivered as the rules shape it; nothing is stored.
+		 */
+		// eslint-disable-next-line @typescript-eslint/no-misused-promises -- Harper awaits publish(): the PUBACK waits for it
+		override async publish(target: RequestTarget, message: unknown): Promise<void | false> {
+			if (mqttTopicInvalid(target)) return false;
+			await this.#authorize(target, 'create', message);
+			if (!rules.transient) {
+				refuse(
+					signError('badRequest', `A ${rules.noun} must be published with retain set.`, {
+						retain: `must be true: ${rules.name} messages are stored`,
+					})
+				);
+			}
+			const current = await this.#current(target);
+			const decision = rules.decide(target.id, current, jsonPayload(message), 'merge');
+			if (!decision.ok) refuse(toError(decision));
+			return super.publish(target, rules.transient(decision.record, current));
+		}
+
+		/**
+		 * WebSocket (and SSE, which has no incoming side). Harper's own connect streams the record's changes and
+		 * ignores what the client sends; here each client message is applied as a merge, with the client's own
+		 * identity so its permissions apply, and a refusal is sent back on the same socket.
+		 */
+		override connect(target: RequestTarget, incoming: IterableEventQueue | null): AsyncIterable<unknown> {
+			// Harper's types promise an AsyncIterable, but the table's connect resolves to its event queue
+			// asynchronously; Harper awaits whichever it gets, so the promise is passed through unchanged.
+			const outgoing = super.connect(target, incoming as IterableEventQueue) as unknown as Promise<IterableEventQueue>;
+			if (incoming) {
+				const user = this.getCurrentUser();
+				void outgoing.then((queue) => applyWebSocketMessages(target, incoming, queue, user));
+			} else {
+				void outgoing.then((queue) => queue.send(SSE_OPENING));
+			}
+			return outgoing as unknown as AsyncIterable<unknown>;
+		}
+
+		/**
+		 * Every subscriber to one record gets its current state first: a sign that connects later shows the right
+		 * thing at once. (Harper 4.7 sends the current record only for instances it loaded itself, which
+		 * `loadAsInstance = false` resources are not.) Subscribing before reading means no change is missed; if
+		 * one already arrived, it is newer than what was read, so the read is not sent.
+		 */
+		override async subscribe(request: SubscriptionRequest): Promise<IterableEventQueue> {
+			const subscription = (await super.subscribe(request)) as IterableEventQueue;
+			if (request.isCollection || request.omitCurrent || typeof request.id !== 'string') return subscription;
+			const current = await this.#current(request);
+			if (current && !subscription.queue?.length) {
+				subscription.send({ id: current.id, localTime: Date.now(), value: current, type: 'put' });
+			}
+			return subscription;
+		}
+
+		#context(): HarperContext {
+			return this.getContext() as HarperContext;
+		}
+
+		/** The stored record, or undefined when there is none (or the id could never name one). */
+		async #current(target: RequestTarget): Promise<R | undefined> {
+			if (checkSignId(target.id)) return undefined;
+			return ((await super.get(target)) as R | undefined) ?? undefined;
+		}
+
+		/**
+		 * Reads, decides and commits in a transaction of its own, one at a time per record (see record-lock.ts), so
+		 * a change always builds on the one before it (a sign's version goes up by exactly one). Writes as the
+		 * caller, so the audit log names who made the change.
+		 */
+		async #write(target: RequestTarget, data: unknown, mode: ChangeMode): Promise<R> {
+			await this.#authorize(target, mode === 'create' ? 'create' : 'update', data);
+			const input = jsonPayload(data);
+			const context: WriteContext = { user: this.getCurrentUser() };
+			return withRecordLock(`${rules.name}/${String(target.id)}`, () =>
+				transaction(context, async () => {
+					const current = checkSignId(target.id) ? undefined : await ownReads.get(target.id as string, context);
+					const decision = rules.decide(target.id, current, input, mode);
+					if (!decision.ok) refuse(toError(decision));
+					await bareWrites.put(decision.record, context);
+					return decision.record;
+				})
+			);
+		}
+
+		/**
+		 * The caller's role must allow the write, checked with Harper's own allowCreate/allowUpdate (the checks its
+		 * table methods make, which #write bypasses by writing below the hooks). Harper asks for the check by
+		 * setting `checkPermission` on the target of every request from a client; code calling the resource
+		 * directly, trusted, does not. Checked before validation, so a refused caller learns nothing more.
+		 */
+		async #authorize(target: RequestTarget, action: 'create' | 'update', data: unknown): Promise<void> {
+			if (!target.checkPermission) return;
+			const user = this.getCurrentUser();
+			const fields = typeof data === 'object' && data !== null ? data : {};
+			const context = this.getContext() as never;
+			// Harper's own checks answer at once, but a subclass may answer with a promise (ResourceInterface).
+			const verdict: boolean | Promise<boolean> =
+				action === 'create'
+					? this.allowCreate(user as never, fields as never, context)
+					: this.allowUpdate(user as never, fields as never, context);
+			if (await Promise.resolve(verdict)) return;
+			const what = action === 'create' ? `create a ${rules.noun} or send it messages` : `change a ${rules.noun}`;
+			refuse(
+				user ? signError('forbidden', `Your role may not ${what}.`) : signError('unauthorized', `Log in to ${what}.`)
+			);
+		}
+	}
+
+	/** Reads through the validated class (V2 style, so they return plain records). */
+	const ownReads = ValidatedTable as unknown as Pick<RecordStore<R>, 'get'>;
+	/** Writes straight to the table, below the hooks: only for records the rules have already accepted. */
+	const bareWrites = Table as unknown as Pick<RecordStore<R>, 'put'>;
+
+	/** Applies each message a WebSocket client sends; on the collection a message names its record by `id`. */
+	async function applyWebSocketMessages(
+		target: RequestTarget,
+		incoming: IterableEventQueue,
+		outgoing: IterableEventQueue,
+		user: unknown
+	): Promise<void> {
+		const permission = target.checkPermission;
+		for await (const message of incoming) {
+			try {
+				const change = jsonPayload(message);
+				const id = target.isCollection ? idInBody(change) : target.id;
+				if (typeof id !== 'string') {
+					refuse(
+						signError('invalid', `On /${rules.name}/ each change must name its ${rules.noun}.`, { id: 'is required' })
+					);
+				}
+				// The same checks as a REST PATCH by this user: Harper marks client requests with checkPermission.
+				const messageTarget = { id, checkPermission: permission } as unknown as RequestTarget;
+				await ValidatedTable.patch(messageTarget, change as object, { user, authorize: true } as never);
+			} catch (err) {
+				outgoing.send(webSocketError(err));
+			}
+		}
+	}
+
+	return ValidatedTable;
+}
