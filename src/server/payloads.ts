@@ -18,7 +18,11 @@ function isOpaquePayload(value: unknown): value is OpaquePayload {
 	return typeof value.contentType === 'string' && (value.data instanceof Uint8Array || typeof value.data === 'string');
 }
 
-/** The parsed JSON value of a payload, or a 400 refusal if the payload was not JSON at all. */
+/**
+ * The parsed JSON value of a payload, or a 400 refusal if the payload was not JSON at all. A payload Harper
+ * stored before handing it over (a last will) comes back as one of its record objects; it is turned back
+ * into the plain JSON value the client sent, so the rules see the same thing on every path.
+ */
 export function jsonPayload(value: unknown): unknown {
 	if (value instanceof Uint8Array || isOpaquePayload(value)) {
 		refuse(
@@ -26,6 +30,10 @@ export function jsonPayload(value: unknown): unknown {
 				body: 'must be a JSON object of sign fields, e.g. {"text":"Hello"}',
 			})
 		);
+	}
+	if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+		const proto: unknown = Object.getPrototypeOf(value);
+		if (proto !== Object.prototype && proto !== null) return JSON.parse(JSON.stringify(value)) as unknown;
 	}
 	return value;
 }

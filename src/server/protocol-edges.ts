@@ -18,7 +18,7 @@ import { checkSignId, type ChangeMode, type WriteDecision } from '../sign-rules.
 import { refuse, signError, webSocketError, type SignError } from './errors.ts';
 import { transaction, type HarperTable, type RecordStore, type WriteContext } from './harper-runtime.ts';
 import { jsonPayload } from './payloads.ts';
-import { isMqtt, type HarperContext } from './protocol.ts';
+import { isMqtt, isStaleWill, isWill, type HarperContext, type StoredWill } from './protocol.ts';
 import { withRecordLock } from './record-lock.ts';
 
 export interface TableRules<R extends { id: string }> {
@@ -66,9 +66,18 @@ export function withProtocolEdges<R extends { id: string }>(Table: HarperTable, 
 	class ValidatedTable extends Table {
 		static override loadAsInstance = false;
 
-		override put(target: RequestTarget, data: unknown): Promise<R> | false {
-			if (!isMqtt(this.#context())) return this.#write(target, data, 'replace');
-			return mqttTopicInvalid(target) ? false : this.#write(target, data, 'merge');
+		override put(target: RequestTarget, data: unknown): Promise<R | undefined> | false {
+			const context = this.#context();
+			if (!isMqtt(context)) return this.#write(target, data, 'replace');
+			if (mqttTopicInvalid(target)) return false;
+			if (isWill(context)) return this.#will(target, data, context);
+			return this.#write(target, data, 'merge');
+		}
+
+		/** A last will: applied like any retained publish, unless its client has connected again (see isStaleWill). */
+		async #will(target: RequestTarget, data: unknown, will: StoredWill): Promise<R | undefined> {
+			if (!(await isStaleWill(will))) return this.#write(target, data, 'merge');
+			return this.#current(target);
 		}
 
 		override patch(target: RequestTarget, data: unknown): Promise<R> {

@@ -4,11 +4,54 @@
  * for a sign (see resources.ts). HTTP calls run with the HTTP request as context, which has a `method`;
  * MQTT calls run with a context built by the MQTT session (or its stored last will), which has none.
  */
+import { server } from 'harperdb';
 export interface HarperContext {
 	method?: string;
 	user?: unknown;
+	/** The MQTT session, on calls from a connected client (its publishes, and its will when it drops). */
+	session?: unknown;
+	/** Set when the context is a stored last will (see isStaleWill): its topic and the client id it belongs to. */
+	topic?: string;
+	id?: string;
 }
 
 export function isMqtt(context: HarperContext | undefined): boolean {
 	return typeof context?.method !== 'string';
+}
+
+/** An MQTT session as Harper keeps it in `server.mqtt.sessions`, seen only as far as this module needs. */
+interface LiveSession {
+	sessionId?: string;
+}
+
+/** A stored last will, as Harper passes it as the context of its publish. */
+export interface StoredWill extends HarperContext {
+	id: string;
+	topic: string;
+	data?: unknown;
+	qos?: number;
+	retain?: boolean;
+}
+
+/** A stored last will being published (by Harper, with the will itself as context). */
+export function isWill(context: HarperContext | undefined): context is StoredWill {
+	return isMqtt(context) && !context?.session && typeof context?.topic === 'string' && typeof context.id === 'string';
+}
+
+/**
+ * Whether `context` is a last will from a client that is connected again: stale, so it must not mark a device
+ * offline. Harper runs a will with the stored will as context (topic, client id, no session), both when a
+ * connection dies and, about 2 s after a restart, for every connection that was open when the server stopped;
+ * a device that reconnected within those 2 s would be marked offline by its own old will.
+ * A dying connection publishes its will from inside Harper's close handler, before that handler removes the
+ * session from `server.mqtt.sessions`; so this first lets the handler finish (one turn of the event loop),
+ * then asks whether a session with the will's client id is still connected. Sessions are per worker thread.
+ * (Harper still deletes the stored will after replaying it, so that client has no will until it reconnects;
+ * devices report every minute, and lastSeen tells how fresh "online" is: see docs/device-protocol.md.)
+ */
+export async function isStaleWill(context: StoredWill): Promise<boolean> {
+	await new Promise((resolve) => setImmediate(resolve));
+	const sessions = (server as unknown as { mqtt?: { sessions?: Set<LiveSession> } }).mqtt?.sessions;
+	for (const session of sessions ?? []) if (session.sessionId === context.id) return true;
+	return false;
 }

@@ -79,7 +79,7 @@ function harperConfig(ports: HarperPorts): object {
 		threads: { count: 1, debug: false },
 		localStudio: { enabled: false },
 		replication: { securePort: null },
-		logging: { stdStreams: true, level: 'warn' },
+		logging: { stdStreams: true, level: process.env.HARPER_LOG_LEVEL ?? 'warn' },
 	};
 }
 

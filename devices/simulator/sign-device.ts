@@ -1,0 +1,165 @@
+/**
+ * A sign, as the firmware behaves (docs/device-protocol.md), over MQTT v5 with mqtt.js:
+ * - registers a retained last will {"online":false} on SignStatus/<id>, so the server marks it offline if
+ *   the connection dies without a DISCONNECT;
+ * - on every connect: subscribes to LedSign/<id> (the server answers with the current state at once) and
+ *   publishes a retained birth message {"online":true,...};
+ * - shows a stored change only if its version is newer than what it shows, a transient message always;
+ * - reports the version it shows, and that it is online every minute (a heartbeat that keeps lastSeen fresh);
+ * - reconnects with backoff (1 s doubling to 30 s) and resyncs on reconnect.
+ */
+import { EventEmitter } from 'node:events';
+import mqtt, { type MqttClient } from 'mqtt';
+import { DEFAULT_DISPLAY, type DisplaySize } from '../../src/display/frames.ts';
+import { shouldShow, type LedSignRecord, type SignStatusReport } from '../../src/sign-rules.ts';
+
+export const FIRMWARE = 'marquee-sim 1.0.0';
+
+export interface DeviceOptions {
+	id: string;
+	url: string;
+	username?: string;
+	password?: string;
+	/** Seconds; the server declares the device gone after 1.5 × this without a packet. */
+	keepalive?: number;
+	/** Seconds between status heartbeats. */
+	heartbeat?: number;
+	display?: DisplaySize;
+}
+
+/** What the device shows, and since when (the effect's clock). */
+export interface Showing {
+	record: LedSignRecord & { transient?: boolean };
+	since: number;
+}
+
+export interface SignDeviceEvents {
+	connected: [];
+	disconnected: [];
+	showing: [Showing];
+	ignored: [LedSignRecord, string];
+	problem: [string];
+}
+
+const FIRST_RETRY_MS = 1000;
+const MAX_RETRY_MS = 30_000;
+
+export class SignDevice extends EventEmitter<SignDeviceEvents> {
+	readonly id: string;
+	readonly #options: DeviceOptions;
+	readonly #display: DisplaySize;
+	#client: MqttClient | undefined;
+	#shownVersion = 0;
+	#showing: Showing | undefined;
+	#heartbeat: ReturnType<typeof setInterval> | undefined;
+
+	constructor(options: DeviceOptions) {
+		super();
+		this.id = options.id;
+		this.#options = options;
+		this.#display = options.display ?? DEFAULT_DISPLAY;
+	}
+
+	get showing(): Showing | undefined {
+		return this.#showing;
+	}
+
+	get shownVersion(): number {
+		return this.#shownVersion;
+	}
+
+	get connected(): boolean {
+		return this.#client?.connected ?? false;
+	}
+
+	start(): void {
+		const statusTopic = `SignStatus/${this.id}`;
+		const client = mqtt.connect(this.#options.url, {
+			protocolVersion: 5,
+			clientId: `marquee-sign-${this.id}`,
+			clean: true,
+			keepalive: this.#options.keepalive ?? 30,
+			username: this.#options.username,
+			password: this.#options.password,
+			reconnectPeriod: FIRST_RETRY_MS,
+			will: { topic: statusTopic, payload: Buffer.from('{"online":false}'), qos: 1, retain: true },
+		});
+		this.#client = client;
+		client.on('connect', () => {
+			client.options.reconnectPeriod = FIRST_RETRY_MS;
+			this.#onConnect(client).then(
+				() => this.emit('connected'),
+				(err: unknown) => this.emit('problem', `subscribe or birth message refused: ${String(err)}`)
+			);
+		});
+		client.on('close', () => {
+			// Back off: each failed attempt doubles the wait, up to 30 s, with jitter so a fleet spreads out.
+			const next = Math.min(MAX_RETRY_MS, (client.options.reconnectPeriod ?? FIRST_RETRY_MS) * 2);
+			client.options.reconnectPeriod = Math.round(next * (0.8 + Math.random() * 0.4));
+			this.emit('disconnected');
+		});
+		client.on('message', (topic, payload) => {
+			if (topic === `LedSign/${this.id}`) this.receive(payload.toString('utf8'));
+		});
+		client.on('error', () => undefined); // reported through 'close'; the client retries
+		this.#heartbeat = setInterval(
+			() => {
+				if (client.connected) this.#report({ online: true, shownVersion: this.#shownVersion });
+			},
+			(this.#options.heartbeat ?? 60) * 1000
+		);
+	}
+
+	#report(status: Partial<SignStatusReport>): void {
+		this.#client
+			?.publishAsync(`SignStatus/${this.id}`, JSON.stringify(status), { qos: 1, retain: true })
+			.catch((err: unknown) => this.emit('problem', `status report refused: ${String(err)}`));
+	}
+
+	async #onConnect(client: MqttClient): Promise<void> {
+		await client.subscribeAsync(`LedSign/${this.id}`, { qos: 1 });
+		const birth: Partial<SignStatusReport> = {
+			online: true,
+			shownVersion: this.#shownVersion,
+			firmware: FIRMWARE,
+			rssi: null,
+			width: this.#display.width,
+			height: this.#display.height,
+		};
+		await client.publishAsync(`SignStatus/${this.id}`, JSON.stringify(birth), { qos: 1, retain: true });
+	}
+
+	/** Handles one LedSign payload, as delivered on LedSign/<id>. */
+	receive(payload: string): void {
+		let record: (LedSignRecord & { transient?: boolean }) | null;
+		try {
+			record = JSON.parse(payload) as typeof record;
+		} catch {
+			return; // not a sign record: nothing to show
+		}
+		if (!record || typeof record.version !== 'number') return;
+		if (!shouldShow(record, this.#shownVersion)) {
+			this.emit('ignored', record, `version ${record.version} is not newer than ${this.#shownVersion}`);
+			return;
+		}
+		this.#showing = { record, since: Date.now() };
+		this.emit('showing', this.#showing);
+		if (record.transient) return;
+		this.#shownVersion = record.version;
+		this.#report({ online: true, shownVersion: record.version });
+	}
+
+	/** A clean stop: DISCONNECT, after which the server does not send the will, so report offline first. */
+	async stop(): Promise<void> {
+		const client = this.#client;
+		if (!client) return;
+		clearInterval(this.#heartbeat);
+		this.#client = undefined;
+		if (client.connected) {
+			await client
+				.publishAsync(`SignStatus/${this.id}`, '{"online":false}', { qos: 1, retain: true })
+				.catch(() => undefined);
+		}
+		await client.endAsync();
+	}
+}

@@ -1,0 +1,230 @@
+/**
+ * Devices: the simulator (a separate process, as a sign would be) against a real Harper of this file's own,
+ * its status and presence in SignStatus, and the status rules on every write path.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SignDevice } from '../devices/simulator/sign-device.ts';
+import type { LedSignRecord, SignStatusRecord } from '../src/sign-rules.ts';
+import { saveArtifact } from './harness/browser.ts';
+import { mqttPeer, mqttPublish, operation, rest, wsPeer } from './harness/clients.ts';
+import { startHarper, type HarperInstance } from './harness/harper.ts';
+import { startSimulator, type SimulatorProcess } from './harness/simulator.ts';
+import { startTcpProxy } from './harness/tcp-proxy.ts';
+
+let harper: HarperInstance;
+const running: SimulatorProcess[] = [];
+const measured: Record<string, unknown> = {};
+
+function simulator(id: string, options?: { mqttUrl?: string; keepalive?: number }): SimulatorProcess {
+	const sim = startSimulator(harper, id, options);
+	running.push(sim);
+	return sim;
+}
+
+/** Waits until the stored status of sign `id` matches (REST, polled every 50 ms), or fails after the deadline. */
+async function statusWhere(
+	id: string,
+	match: (status: SignStatusRecord) => boolean,
+	what: string,
+	timeoutMs = 5000
+): Promise<SignStatusRecord> {
+	const deadline = Date.now() + timeoutMs;
+	let last: unknown;
+	while (Date.now() < deadline) {
+		const { status, body } = await rest(harper, 'GET', `/SignStatus/${id}`);
+		last = body;
+		if (status === 200 && match(body as SignStatusRecord)) return body as SignStatusRecord;
+		await new Promise((resolve) => setTimeout(resolve, 50));
+	}
+	throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last status: ${JSON.stringify(last)}`);
+}
+
+/**
+ * Harper replays the stored last wills ~2 s after it starts, and deletes each; a device connected before then
+ * loses its will registration (see src/server/protocol.ts). Presence tests start their devices after it:
+ * a probe client registers a will, and its will record disappearing means the replay has run. If it stays,
+ * the replay ran before the probe connected, which also means it is over.
+ */
+async function afterWillReplay(): Promise<void> {
+	const probe = await mqttPeer(harper, { clientId: 'replay-probe' });
+	const deadline = Date.now() + 6000;
+	const wills = async (): Promise<{ id: string }[]> =>
+		(await operation(harper, { operation: 'sql', sql: 'SELECT id FROM system.hdb_session_will' })) as { id: string }[];
+	while (Date.now() < deadline && (await wills()).some((will) => will.id === 'replay-probe')) {
+		await new Promise((resolve) => setTimeout(resolve, 100));
+	}
+	await probe.close();
+}
+
+async function showing(sim: SimulatorProcess, text: string): Promise<number> {
+	const event = await sim.events.waitFor(
+		(seen) => seen.event === 'showing' && seen.record?.text === text,
+		`showing "${text}"`
+	);
+	return event.record?.version ?? -1;
+}
+
+beforeAll(async () => {
+	harper = await startHarper();
+	await afterWillReplay();
+});
+
+afterAll(async () => {
+	await Promise.all(running.map((sim) => sim.kill('SIGKILL')));
+	saveArtifact('device-timings.json', measured);
+	console.log(`device timings: ${JSON.stringify(measured)}`);
+	await harper?.destroy();
+});
+
+describe('the simulator', () => {
+	it('shows a change made over REST, and one sent over a WebSocket, and reports what it shows', async () => {
+		await rest(harper, 'PUT', '/LedSign/sim-a', { text: 'first' });
+		const sim = simulator('sim-a');
+		await showing(sim, 'first');
+		await statusWhere('sim-a', (status) => status.online, 'sim-a online');
+
+		const delays: number[] = [];
+		for (let round = 0; round < 10; round++) {
+			const sentAt = Date.now();
+			await rest(harper, 'PATCH', '/LedSign/sim-a', { text: `rest ${round}` });
+			await showing(sim, `rest ${round}`);
+			delays.push(Date.now() - sentAt);
+		}
+		measured.restToSimulatorMs = { samples: delays, max: Math.max(...delays) };
+
+		const socket = await wsPeer(harper, '/LedSign/sim-a');
+		socket.send({ text: 'from a socket' });
+		const version = await showing(sim, 'from a socket');
+		await socket.close();
+		await statusWhere('sim-a', (status) => status.shownVersion === version, 'status reports the version shown');
+		const stored = (await rest(harper, 'GET', '/LedSign/sim-a')).body as LedSignRecord;
+		expect(stored.version).toBe(version);
+		expect((await rest(harper, 'GET', '/SignStatus/sim-a')).body).toMatchObject({
+			online: true,
+			shownVersion: version,
+			firmware: 'marquee-sim 1.0.0',
+			width: 64,
+			height: 8,
+		});
+	});
+
+	it('is marked offline by its will when it crashes (no DISCONNECT)', async () => {
+		await rest(harper, 'PUT', '/LedSign/sim-crash', { text: 'hello' });
+		const sim = simulator('sim-crash');
+		await showing(sim, 'hello');
+		await statusWhere('sim-crash', (status) => status.online, 'online');
+		const killedAt = Date.now();
+		await sim.kill('SIGKILL');
+		await statusWhere('sim-crash', (status) => !status.online, 'offline after the crash');
+		measured.crashToOfflineMs = Date.now() - killedAt;
+	});
+
+	it('is marked offline within the keep-alive bound when its network goes silent', async () => {
+		await rest(harper, 'PUT', '/LedSign/sim-silent', { text: 'hello' });
+		const proxy = await startTcpProxy(harper.ports.mqtt);
+		const keepalive = 2;
+		const sim = simulator('sim-silent', { mqttUrl: `mqtt://127.0.0.1:${proxy.port}`, keepalive });
+		await showing(sim, 'hello');
+		await statusWhere('sim-silent', (status) => status.online, 'online');
+		const silentAt = Date.now();
+		proxy.goSilent();
+		await statusWhere('sim-silent', (status) => !status.online, 'offline after silence', 15_000);
+		const took = Date.now() - silentAt;
+		measured.silenceToOfflineMs = { keepaliveSeconds: keepalive, took };
+		// MQTT: the server may close a connection silent for 1.5 × keep-alive; Harper's timer runs per packet.
+		expect(took).toBeLessThan(2 * keepalive * 1000 + 1000);
+		await sim.kill('SIGKILL');
+		await proxy.close();
+	});
+
+	it('resyncs when it comes back: it shows what changed while it was off', async () => {
+		await rest(harper, 'PUT', '/LedSign/sim-back', { text: 'before' });
+		const first = simulator('sim-back');
+		await showing(first, 'before');
+		await first.kill('SIGTERM');
+		await rest(harper, 'PATCH', '/LedSign/sim-back', { text: 'changed while off' });
+		const again = simulator('sim-back');
+		const firstShown = await again.events.waitFor((event) => event.event === 'showing', 'a first frame');
+		expect(firstShown.record?.text).toBe('changed while off');
+	});
+
+	it('stays online across a restart of Harper, and keeps following the sign', async () => {
+		await rest(harper, 'PUT', '/LedSign/sim-restart', { text: 'before restart' });
+		const sim = simulator('sim-restart');
+		await showing(sim, 'before restart');
+		const reconnected = sim.events.waitForNext((event) => event.event === 'connected', 'reconnected', 30_000);
+		await harper.restart();
+		await reconnected;
+		// Harper replays the wills of connections open when it stopped, about 2 s after starting, then deletes
+		// them; wait until none is left, then the device must still be online.
+		await expect
+			.poll(
+				async () =>
+					((await operation(harper, { operation: 'sql', sql: 'SELECT id FROM system.hdb_session_will' })) as []).length,
+				{
+					timeout: 15_000,
+					interval: 250,
+				}
+			)
+			.toBe(0);
+		expect((await rest(harper, 'GET', '/SignStatus/sim-restart')).body).toMatchObject({ online: true });
+		await rest(harper, 'PATCH', '/LedSign/sim-restart', { text: 'after restart' });
+		await showing(sim, 'after restart');
+	});
+});
+
+describe('the version rule', () => {
+	it('ignores a stale or repeated version, and always shows a transient message', () => {
+		const device = new SignDevice({ id: 'unit', url: 'mqtt://127.0.0.1:1' });
+		const ignored: number[] = [];
+		device.on('ignored', (record) => ignored.push(record.version));
+		const record = (version: number, text: string, transient = false): string =>
+			JSON.stringify({ id: 'unit', text, version, transient });
+		device.receive(record(5, 'five'));
+		device.receive(record(3, 'three, late'));
+		device.receive(record(5, 'five again'));
+		expect(device.showing?.record.text).toBe('five');
+		expect(ignored).toEqual([3, 5]);
+		device.receive(record(5, 'a transient', true));
+		expect(device.showing?.record.text).toBe('a transient');
+		expect(device.shownVersion).toBe(5);
+		device.receive(record(6, 'six'));
+		expect(device.showing?.record.text).toBe('six');
+	});
+});
+
+describe('status writes', () => {
+	it.each([
+		[{ online: 'yes' }, 'online'],
+		[{ shownVersion: -1 }, 'shownVersion'],
+		[{ rssi: 10 }, 'rssi'],
+		[{ width: 0 }, 'width'],
+		[{ firmware: 'x'.repeat(33) }, 'firmware'],
+		[{ battery: 50 }, 'battery'],
+	])('refuses %j over REST, naming %s', async (report, field) => {
+		const { status, body } = await rest(harper, 'PATCH', '/SignStatus/checked', report);
+		expect(status).toBe(422);
+		expect(body).toHaveProperty(['fields', field]);
+	});
+
+	it('refuses bad reports over MQTT, and non-retained ones, and changes nothing', async () => {
+		const device = await mqttPeer(harper);
+		expect(await mqttPublish(device, 'SignStatus/checked', '{"online":true,"width":64}', true)).toBe(0);
+		const before = (await rest(harper, 'GET', '/SignStatus/checked')).body;
+		expect(await mqttPublish(device, 'SignStatus/checked', '{"rssi":"strong"}', true)).toBe(0x80);
+		expect(await mqttPublish(device, 'SignStatus/checked', 'online', true)).toBe(0x80);
+		expect(await mqttPublish(device, 'SignStatus/checked', '{"online":false}', false)).toBe(0x80);
+		expect(await mqttPublish(device, 'SignStatus/checked', '', true)).toBe(0x80);
+		expect(await mqttPublish(device, 'SignStatus/a/b', '{"online":true}', true)).toBe(0x90);
+		expect((await rest(harper, 'GET', '/SignStatus/checked')).body).toEqual(before);
+		await device.close();
+	});
+
+	it('sets lastSeen itself, whatever the device says', async () => {
+		const { body } = await rest(harper, 'PATCH', '/SignStatus/clocked', {
+			online: true,
+			lastSeen: '1999-01-01T00:00:00Z',
+		});
+		expect(Date.parse((body as SignStatusRecord).lastSeen)).toBeGreaterThan(Date.parse('2020-01-01'));
+	});
+});
