@@ -182,6 +182,23 @@ describe('the panel', () => {
 		await page.close();
 	});
 
+	it('shows whether the sign’s device is online, when it was last seen, and whether it is up to date', async () => {
+		const sign = await putSign('with-device', { text: 'v1' });
+		const page = await panel('/sign/with-device');
+		const deviceText = (): Promise<string | null> => page.locator('#device-text').textContent();
+		await expect.poll(deviceText).toBe('No device has reported for this sign yet.');
+		const device = await mqttPeer(harper);
+		const report = { online: true, shownVersion: sign.version, firmware: 'test', width: 64, height: 8 };
+		expect(await mqttPublish(device, 'SignStatus/with-device', JSON.stringify(report), true)).toBe(0);
+		await expect.poll(deviceText).toMatch(/^Device online · last seen \d+ s ago · shows version 1 \(up to date\)$/);
+		await rest(harper, 'PATCH', '/LedSign/with-device', { text: 'v2' });
+		await expect.poll(deviceText).toContain('behind: the sign is at 2');
+		expect(await mqttPublish(device, 'SignStatus/with-device', '{"online":false}', true)).toBe(0);
+		await expect.poll(deviceText).toMatch(/^Device offline · last seen/);
+		expect(await page.locator('#device-status').getAttribute('data-state')).toBe('offline');
+		await device.close();
+	});
+
 	it('lists a sign created anywhere, without a reload, and can add one', async () => {
 		const page = await panel('/');
 		await putSign('made-by-curl', { text: 'hello' });

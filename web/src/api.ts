@@ -47,10 +47,3 @@ export async function fetchRules(): Promise<SignRules> {
 	if (!response.ok) throw new Error(`GET /SignRules answered ${response.status}`);
 	return (await response.json()) as SignRules;
 }
-
-/** Every sign as stored now. */
-export async function fetchSigns(): Promise<LedSignRecord[]> {
-	const response = await fetch('/LedSign/', { headers: { accept: 'application/json' } });
-	if (!response.ok) throw new Error(`GET /LedSign/ answered ${response.status}`);
-	return (await response.json()) as LedSignRecord[];
-}

@@ -7,7 +7,9 @@ import { createSign, fetchRules, patchSign } from './api.ts';
 import { SignControls } from './controls.ts';
 import { LedPreview } from './led-preview.ts';
 import { SignStore } from './sign-store.ts';
-import { SignStream, type LinkState } from './sign-stream.ts';
+import { LiveStream, type LinkState } from './live-stream.ts';
+import { describeDevice } from './device-status.ts';
+import { StatusStore } from './status-store.ts';
 
 function element<T extends HTMLElement>(id: string, type: new () => T): T {
 	const found = document.getElementById(id);
@@ -24,6 +26,9 @@ function signIdFromLocation(): string | undefined {
 
 class Panel {
 	readonly #store = new SignStore();
+	readonly #statuses = new StatusStore();
+	/** The state of each live stream; the indicator shows the worst of them. */
+	readonly #links = new Map<string, LinkState>();
 	readonly #rules: SignRules;
 	readonly #preview = new LedPreview(element('preview', HTMLCanvasElement));
 	readonly #controls: SignControls;
@@ -46,7 +51,20 @@ class Panel {
 			if (this.#selected) void this.#create(this.#selected);
 		});
 		this.#select(signIdFromLocation());
-		new SignStream(this.#store, (state) => this.#renderLink(state)).start();
+		this.#statuses.onChange((changedId) => {
+			if (changedId === undefined || changedId === this.#selected) this.#renderDevice();
+		});
+		// "Last seen 5 s ago" ages even when nothing arrives.
+		setInterval(() => this.#renderDevice(), 5000);
+		for (const [path, store] of [
+			['/LedSign/', this.#store],
+			['/SignStatus/', this.#statuses],
+		] as const) {
+			new LiveStream<never>(path, store, (state) => {
+				this.#links.set(path, state);
+				this.#renderLink();
+			}).start();
+		}
 	}
 
 	#wireNavigation(): void {
@@ -158,9 +176,28 @@ class Panel {
 			this.#controls.show(record, id !== this.#shownId);
 			this.#shownId = id;
 		}
+		this.#renderDevice();
 	}
 
-	#renderLink(state: LinkState): void {
+	#renderDevice(): void {
+		const slot = element('device-status', HTMLElement);
+		const id = this.#selected;
+		const device = id ? describeDevice(this.#statuses.get(id), this.#store.get(id), Date.now()) : undefined;
+		slot.hidden = !device;
+		if (!device) return;
+		slot.dataset.state = device.state;
+		element('device-text', HTMLElement).textContent = device.text;
+	}
+
+	#renderLink(): void {
+		const states = [...this.#links.values()];
+		const offline = states.filter((state) => state.kind === 'offline');
+		const state: LinkState =
+			offline.length > 0
+				? offline.reduce((soonest, next) => (next.retryAt < soonest.retryAt ? next : soonest))
+				: states.length === 2 && states.every((each) => each.kind === 'live')
+					? { kind: 'live' }
+					: { kind: 'connecting' };
 		const link = element('link', HTMLElement);
 		const text = element('link-text', HTMLElement);
 		clearInterval(this.#linkTimer);

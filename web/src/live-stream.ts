@@ -1,5 +1,6 @@
 /**
- * The panel's live link to the server: one Server-Sent Events stream on /LedSign/ for every sign.
+ * The panel's live links to the server: a Server-Sent Events stream on a whole table (/LedSign/ for every
+ * sign, /SignStatus/ for every device), kept in step with a store.
  *
  * SSE rather than WebSocket because the panel only listens on the stream (its writes go over REST, where a
  * refusal answers the request that caused it), EventSource carries the login cookie by itself, and it is plain
@@ -7,8 +8,13 @@
  * resync on every (re)connect. That resync is a REST snapshot taken once the stream is open, so signs that
  * changed or were deleted while the panel was away are never left stale.
  */
-import { fetchSigns } from './api.ts';
-import type { SignEvent, SignStore } from './sign-store.ts';
+import type { SignEvent } from './sign-store.ts';
+
+/** What a stream keeps up to date: events as they come, and a whole snapshot after each (re)connect. */
+export interface SyncedStore<R> {
+	apply(event: SignEvent): void;
+	replaceAll(records: R[]): void;
+}
 
 export type LinkState =
 	{ kind: 'connecting' } | { kind: 'live' } | { kind: 'offline'; retryAt: number; attempt: number };
@@ -35,8 +41,9 @@ function parseEvent(data: string): SignEvent | undefined {
 	}
 }
 
-export class SignStream {
-	readonly #store: SignStore;
+export class LiveStream<R> {
+	readonly #path: string;
+	readonly #store: SyncedStore<R>;
 	readonly #onState: (state: LinkState) => void;
 	readonly #backoff: BackoffOptions;
 	#source: EventSource | undefined;
@@ -45,7 +52,13 @@ export class SignStream {
 	/** Events that arrive between the stream opening and the snapshot answering; applied after it. */
 	#pending: SignEvent[] | undefined;
 
-	constructor(store: SignStore, onState: (state: LinkState) => void, backoff: BackoffOptions = DEFAULT_BACKOFF) {
+	constructor(
+		path: string,
+		store: SyncedStore<R>,
+		onState: (state: LinkState) => void,
+		backoff: BackoffOptions = DEFAULT_BACKOFF
+	) {
+		this.#path = path;
 		this.#store = store;
 		this.#onState = onState;
 		this.#backoff = backoff;
@@ -63,7 +76,7 @@ export class SignStream {
 
 	#connect(): void {
 		this.#onState({ kind: 'connecting' });
-		const source = new EventSource('/LedSign/');
+		const source = new EventSource(this.#path);
 		this.#source = source;
 		this.#pending = [];
 		source.onmessage = (message: MessageEvent<string>): void => {
@@ -80,9 +93,11 @@ export class SignStream {
 
 	async #resync(source: EventSource): Promise<void> {
 		try {
-			const signs = await fetchSigns();
+			const response = await fetch(this.#path, { headers: { accept: 'application/json' } });
+			if (!response.ok) throw new Error(`GET ${this.#path} answered ${response.status}`);
+			const records = (await response.json()) as R[];
 			if (this.#source !== source) return;
-			this.#store.replaceAll(signs);
+			this.#store.replaceAll(records);
 			for (const event of this.#pending ?? []) this.#store.apply(event);
 			this.#pending = undefined;
 			this.#attempt = 0;
