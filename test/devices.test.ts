@@ -2,6 +2,7 @@
  * Devices: the simulator (a separate process, as a sign would be) against a real Harper of this file's own,
  * its status and presence in SignStatus, and the status rules on every write path.
  */
+import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SignDevice } from '../devices/simulator/sign-device.ts';
 import type { LedSignRecord, SignStatusRecord } from '../src/sign-rules.ts';
@@ -46,14 +47,20 @@ async function statusWhere(
  * the replay ran before the probe connected, which also means it is over.
  */
 async function afterWillReplay(): Promise<void> {
-	const probe = await mqttPeer(harper, { clientId: 'replay-probe' });
+	const probe = await mqtt.connectAsync(harper.mqttUrl, {
+		clientId: 'replay-probe',
+		username: harper.admin.username,
+		password: harper.admin.password,
+		reconnectPeriod: 0,
+		will: { topic: 'SignStatus/replay-probe', payload: Buffer.from('{"online":false}'), qos: 1, retain: true },
+	});
 	const deadline = Date.now() + 6000;
 	const wills = async (): Promise<{ id: string }[]> =>
 		(await operation(harper, { operation: 'sql', sql: 'SELECT id FROM system.hdb_session_will' })) as { id: string }[];
 	while (Date.now() < deadline && (await wills()).some((will) => will.id === 'replay-probe')) {
 		await new Promise((resolve) => setTimeout(resolve, 100));
 	}
-	await probe.close();
+	await probe.endAsync();
 }
 
 async function showing(sim: SimulatorProcess, text: string): Promise<number> {

@@ -28,7 +28,7 @@ beforeAll(() => {
 
 describe('the firmware core', () => {
 	it('uses the font and golden frames generated from the TypeScript (npm run golden)', () => {
-		expect(readFileSync(join(PROJECT, 'devices/esp32/core/font5x7.h'), 'utf8')).toBe(fontHeader());
+		expect(readFileSync(join(PROJECT, 'devices/esp32/marquee_sign/src/core/font5x7.h'), 'utf8')).toBe(fontHeader());
 		expect(readFileSync(GOLDEN, 'utf8')).toBe(goldenFrames());
 	});
 

@@ -1,6 +1,6 @@
 /**
  * The firmware's shared data, generated from the TypeScript that is its source of truth:
- * - the 5×7 font as a C header (devices/esp32/core/font5x7.h), from src/display/font5x7.ts;
+ * - the 5×7 font as a C header (devices/esp32/marquee_sign/src/core/font5x7.h), from src/display/font5x7.ts;
  * - golden frames (devices/golden/frames.txt): for a set of records, times and display sizes, the frame the
  *   TypeScript renderer draws. The C++ core's host test must draw exactly the same frames.
  * `npm run golden` rewrites both; test/firmware.test.ts fails if the committed files differ from these.

@@ -33,8 +33,14 @@ struct Sign {
 };
 
 volatile sig_atomic_t stopping = 0;
+volatile int goodbyeMid = -1;
+volatile bool goodbyeAcknowledged = false;
 
 void onSignal(int) { stopping = 1; }
+
+void onPublish(mosquitto *, void *, int mid) {
+	if (mid == goodbyeMid) goodbyeAcknowledged = true;
+}
 
 void publishStatus(mosquitto *client, const Sign &sign, const char *payload) {
 	mosquitto_publish(client, nullptr, sign.statusTopic.c_str(), static_cast<int>(strlen(payload)), payload, 1, true);
@@ -132,6 +138,7 @@ int main(int argc, char **argv) {
 	mosquitto_will_set(client, sign.statusTopic.c_str(), static_cast<int>(strlen(kWillPayload)), kWillPayload, 1, true);
 	mosquitto_connect_callback_set(client, onConnect);
 	mosquitto_message_callback_set(client, onMessage);
+	mosquitto_publish_callback_set(client, onPublish);
 	mosquitto_reconnect_delay_set(client, 1, 30, true); // 1 s, doubling to 30 s
 	if (mosquitto_connect(client, host, port, keepalive) != MOSQ_ERR_SUCCESS) {
 		fprintf(stderr, "cannot connect to %s:%d\n", host, port);
@@ -142,8 +149,16 @@ int main(int argc, char **argv) {
 		struct timespec pause = {0, 50 * 1000 * 1000};
 		nanosleep(&pause, nullptr);
 	}
-	// A clean stop sends no will: say offline first.
-	publishStatus(client, sign, kWillPayload);
+	// A clean stop sends no will: say offline first, and wait (2 s at most) until the server has it.
+	int mid = 0;
+	if (mosquitto_publish(client, &mid, sign.statusTopic.c_str(), static_cast<int>(strlen(kWillPayload)), kWillPayload, 1,
+						  true) == MOSQ_ERR_SUCCESS) {
+		goodbyeMid = mid;
+		for (int waited = 0; !goodbyeAcknowledged && waited < 200; ++waited) {
+			struct timespec pause = {0, 10 * 1000 * 1000};
+			nanosleep(&pause, nullptr);
+		}
+	}
 	mosquitto_disconnect(client);
 	mosquitto_loop_stop(client, false);
 	mosquitto_destroy(client);

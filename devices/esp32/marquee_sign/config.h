@@ -1,0 +1,33 @@
+// Every setting of the Marquee sign firmware, in one place. Copy to your own config and fill it in;
+// see ../README.md. Keep real credentials out of version control.
+#pragma once
+
+// Wi-Fi
+#define MARQUEE_WIFI_SSID "your-network"
+#define MARQUEE_WIFI_PASSWORD "your-wifi-password"
+
+// The Marquee server's MQTT listener: 1883 without TLS (development), 8883 with TLS (production).
+#define MARQUEE_MQTT_HOST "marquee.example.com"
+#define MARQUEE_MQTT_PORT 8883
+#define MARQUEE_USE_TLS 1
+// The CA certificate that signed the server's certificate (PEM), checked on every TLS connection.
+#define MARQUEE_CA_CERT                                                                                                \
+	"-----BEGIN CERTIFICATE-----\n"                                                                                    \
+	"...paste your CA certificate here...\n"                                                                           \
+	"-----END CERTIFICATE-----\n"
+
+// This sign's id (its LedSign record) and its device account.
+#define MARQUEE_SIGN_ID "lobby"
+#define MARQUEE_MQTT_USERNAME "device-lobby"
+#define MARQUEE_MQTT_PASSWORD "device-password"
+
+// Timing (docs/device-protocol.md)
+#define MARQUEE_KEEPALIVE_SECONDS 30
+#define MARQUEE_HEARTBEAT_SECONDS 60
+#define MARQUEE_FIRST_RETRY_MS 1000
+#define MARQUEE_MAX_RETRY_MS 30000
+
+// The display: FC-16 style MAX7219 modules (8 × 8 each), chained. 8 modules = 64 × 8 LEDs.
+#define MARQUEE_MAX7219_HARDWARE MD_MAX72XX::FC16_HW
+#define MARQUEE_MAX7219_MODULES 8
+#define MARQUEE_PIN_CS 5 // VSPI: DIN = GPIO 23, CLK = GPIO 18, CS = GPIO 5

@@ -1,0 +1,137 @@
+// Marquee sign firmware for an ESP32 driving a MAX7219 LED matrix.
+//
+// Only the hardware glue is here: Wi-Fi, MQTT (PubSubClient), the display (MD_MAX72XX) and flash (Preferences).
+// Everything else (reading a sign record, the version rule, status payloads, the font and the frame for each
+// moment) is the portable core in src/core, tested on a PC against the server's own renderer.
+// The protocol is docs/device-protocol.md; settings are in config.h.
+#include <MD_MAX72xx.h>
+#include <Preferences.h>
+#include <PubSubClient.h>
+#include <SPI.h>
+#include <WiFi.h>
+#include <WiFiClientSecure.h>
+
+#include "config.h"
+#include "src/core/sign_core.h"
+
+using marquee::SignState;
+
+static const char *kFirmware = "marquee-esp32 1.0.0";
+static const uint16_t kWidth = MARQUEE_MAX7219_MODULES * 8;
+static const uint16_t kHeight = 8;
+
+#if MARQUEE_USE_TLS
+static WiFiClientSecure network;
+#else
+static WiFiClient network;
+#endif
+static PubSubClient mqtt(network);
+static MD_MAX72XX display(MARQUEE_MAX7219_HARDWARE, MARQUEE_PIN_CS, MARQUEE_MAX7219_MODULES);
+static Preferences flash;
+
+static const String signTopic = String("LedSign/") + MARQUEE_SIGN_ID;
+static const String statusTopic = String("SignStatus/") + MARQUEE_SIGN_ID;
+static const String clientId = String("marquee-sign-") + MARQUEE_SIGN_ID;
+
+static SignState shown;
+static uint32_t shownVersion = 0;  // kept in flash, so a restart does not re-show an old record
+static uint32_t shownSince = 0;    // millis() when the current record started: the effect's clock
+static uint32_t retryDelay = MARQUEE_FIRST_RETRY_MS;
+static uint32_t nextAttempt = 0;
+static uint32_t lastHeartbeat = 0;
+static uint8_t frame[kWidth * kHeight];
+static uint8_t drawn[kWidth * kHeight];
+
+static void publishStatus(const char *payload) {
+	// PubSubClient publishes at QoS 0; retained, so the server stores it and the panel sees it.
+	mqtt.publish(statusTopic.c_str(), payload, true);
+}
+
+static void onMessage(char *topic, byte *payload, unsigned int length) {
+	if (signTopic != topic) return;
+	SignState incoming;
+	marquee::ParseResult result = marquee::parseSignRecord(reinterpret_cast<const char *>(payload), length, incoming);
+	if (result == marquee::ParseResult::Deleted) {
+		shown = SignState();
+		shown.power = false;
+		return;
+	}
+	if (result != marquee::ParseResult::Ok || !marquee::shouldShow(incoming, shownVersion)) return;
+	shown = incoming;
+	shownSince = millis();
+	if (incoming.transient) return;
+	shownVersion = incoming.version;
+	flash.putUInt("shown", shownVersion);
+	char report[64];
+	if (marquee::formatReport(report, sizeof report, shownVersion)) publishStatus(report);
+}
+
+static bool connectMqtt() {
+	bool connected = mqtt.connect(clientId.c_str(), MARQUEE_MQTT_USERNAME, MARQUEE_MQTT_PASSWORD, statusTopic.c_str(), 1,
+								  true, marquee::kWillPayload);
+	if (!connected) return false;
+	mqtt.subscribe(signTopic.c_str(), 1); // the server answers with the sign's current record at once
+	char birth[192];
+	if (marquee::formatBirth(birth, sizeof birth, shownVersion, kFirmware, WiFi.RSSI(), kWidth, kHeight)) {
+		publishStatus(birth);
+	}
+	lastHeartbeat = millis();
+	return true;
+}
+
+static void keepConnected() {
+	if (WiFi.status() != WL_CONNECTED || mqtt.connected() || millis() < nextAttempt) return;
+	if (connectMqtt()) {
+		retryDelay = MARQUEE_FIRST_RETRY_MS;
+		return;
+	}
+	// Back off: double the wait up to the maximum, with ±20% jitter so a fleet spreads out.
+	uint32_t jittered = retryDelay * (80 + esp_random() % 41) / 100;
+	nextAttempt = millis() + jittered;
+	retryDelay = min<uint32_t>(retryDelay * 2, MARQUEE_MAX_RETRY_MS);
+}
+
+static void draw() {
+	marquee::renderFrame(shown, millis() - shownSince, kWidth, kHeight, frame);
+	if (memcmp(frame, drawn, sizeof frame) == 0) return;
+	memcpy(drawn, frame, sizeof frame);
+	// MAX7219 is one colour: brightness 0-100 becomes its intensity 0-15; colour is ignored.
+	display.control(MD_MAX72XX::INTENSITY, shown.brightness * MAX_INTENSITY / 100);
+	display.control(MD_MAX72XX::UPDATE, MD_MAX72XX::OFF);
+	for (uint16_t y = 0; y < kHeight; ++y) {
+		for (uint16_t x = 0; x < kWidth; ++x) {
+			// MD_MAX72XX numbers columns from the right-hand end of the chain.
+			display.setPoint(y, kWidth - 1 - x, frame[y * kWidth + x] != 0);
+		}
+	}
+	display.control(MD_MAX72XX::UPDATE, MD_MAX72XX::ON);
+}
+
+void setup() {
+	Serial.begin(115200);
+	display.begin();
+	flash.begin("marquee", false);
+	shownVersion = flash.getUInt("shown", 0);
+	WiFi.mode(WIFI_STA);
+	WiFi.setAutoReconnect(true);
+	WiFi.begin(MARQUEE_WIFI_SSID, MARQUEE_WIFI_PASSWORD);
+#if MARQUEE_USE_TLS
+	network.setCACert(MARQUEE_CA_CERT);
+#endif
+	mqtt.setServer(MARQUEE_MQTT_HOST, MARQUEE_MQTT_PORT);
+	mqtt.setBufferSize(1024); // a sign record is under 512 bytes; PubSubClient's default is 256
+	mqtt.setKeepAlive(MARQUEE_KEEPALIVE_SECONDS);
+	mqtt.setCallback(onMessage);
+}
+
+void loop() {
+	keepConnected();
+	mqtt.loop();
+	if (mqtt.connected() && millis() - lastHeartbeat >= MARQUEE_HEARTBEAT_SECONDS * 1000UL) {
+		char report[64];
+		if (marquee::formatReport(report, sizeof report, shownVersion)) publishStatus(report);
+		lastHeartbeat = millis();
+	}
+	draw();
+	delay(10);
+}
