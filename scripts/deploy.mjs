@@ -23,20 +23,73 @@ if (missing.length > 0) {
 	process.exit(2);
 }
 
-const run = (command, args) =>
-	spawnSync(command, args, { cwd: project, stdio: 'inherit', env: process.env }).status ?? 1;
+const target = process.env.CLI_TARGET;
+const username = process.env.CLI_TARGET_USERNAME;
+const authorization = `Basic ${Buffer.from(`${username}:${process.env.CLI_TARGET_PASSWORD}`).toString('base64')}`;
 
-// The target runs the compiled resources: build first, so what is deployed matches the source.
-if (run(process.execPath, [join(project, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json']) !== 0)
+/** One operations API call to the target, as the deploy user; `whileRestarting` tolerates a target that is down. */
+async function operation(body, { whileRestarting = false } = {}) {
+	let response;
+	try {
+		response = await fetch(target, {
+			method: 'POST',
+			headers: { 'content-type': 'application/json', authorization },
+			body: JSON.stringify(body),
+		});
+	} catch (err) {
+		if (whileRestarting) return undefined;
+		fail(`cannot reach ${target}: ${err.cause?.code ?? err.message}`);
+	}
+	if (response.status === 401 || response.status === 403) fail(`${target} refused the credentials of "${username}"`);
+	if (!response.ok) fail(`${target} answered ${response.status} to ${body.operation}`);
+	return response.json();
+}
+
+function fail(message) {
+	console.error(`npm run deploy: ${message}`);
 	process.exit(1);
+}
 
-console.log(`Deploying to ${process.env.CLI_TARGET} as ${process.env.CLI_TARGET_USERNAME} ...`);
-const status = run(process.execPath, [
+const run = (command, args) =>
+	spawnSync(command, args, { cwd: project, env: process.env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+
+// `harperdb deploy` exits 0 even when the target refuses it, so check the target first and the result after.
+await operation({ operation: 'user_info' });
+
+// The target runs the compiled resources and panel: build first, so what is deployed matches the source.
+const build = run(process.execPath, [
+	join(project, 'node_modules/typescript/bin/tsc'),
+	'-b',
+	'tsconfig.json',
+	'web/tsconfig.json',
+]);
+if (build.status !== 0) fail(`the build failed:\n${build.stdout}${build.stderr}`);
+
+console.log(`Deploying to ${target} as ${username} ...`);
+const deploy = run(process.execPath, [
 	join(project, 'node_modules/harperdb/bin/harperdb.js'),
 	'deploy',
-	`target=${process.env.CLI_TARGET}`,
+	`target=${target}`,
 	'project=marquee',
 	'restart=rolling',
 	'replicated=true',
 ]);
-process.exit(status);
+process.stdout.write(deploy.stdout);
+process.stderr.write(deploy.stderr);
+if (deploy.status !== 0 || /error/i.test(deploy.stdout + deploy.stderr))
+	fail('harperdb deploy reported a failure (above)');
+
+// The restart is a job on the target, which goes down and comes back: wait for the job to complete, so that
+// "deployed" means the new version is serving.
+const restartJob = /restartJobId: (\S+)/.exec(deploy.stdout)?.[1];
+const deadline = Date.now() + 300_000;
+while (restartJob) {
+	const [job] = (await operation({ operation: 'get_job', id: restartJob }, { whileRestarting: true })) ?? [];
+	if (job?.status === 'COMPLETE') break;
+	if (job?.status === 'ERROR') fail(`the restart failed on the target: ${job.message ?? 'no message'}`);
+	if (Date.now() > deadline) fail('the target did not finish restarting within 5 minutes');
+	await new Promise((done) => setTimeout(done, 1000));
+}
+const components = JSON.stringify(await operation({ operation: 'get_components' }));
+if (!components.includes('"marquee"')) fail('the target does not list the marquee component after deploying');
+console.log('Deployed: the target has restarted and lists the marquee component.');

@@ -89,7 +89,12 @@ export class SignDevice extends EventEmitter<SignDeviceEvents> {
 			client.options.reconnectPeriod = FIRST_RETRY_MS;
 			this.#onConnect(client).then(
 				() => this.emit('connected'),
-				(err: unknown) => this.emit('problem', `subscribe or birth message refused: ${String(err)}`)
+				(err: unknown) => {
+					// A server that has just restarted may take connections before its topics exist: drop the
+					// connection, and the reconnect (with backoff) tries again.
+					this.emit('problem', `subscribe or birth message refused: ${String(err)}`);
+					client.stream.destroy();
+				}
 			);
 		});
 		client.on('close', () => {

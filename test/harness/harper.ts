@@ -39,6 +39,8 @@ export interface HarperInstance {
 	admin: Credentials;
 	rootPath: string;
 	ports: HarperPorts;
+	/** wss://<host>:<port>, when started with replicationHost. */
+	replicationUrl?: string;
 	/** The Authorization header value for a user. */
 	basicAuth(user?: Credentials): string;
 	/** Stops Harper and starts it again on the same root and ports. */
@@ -49,6 +51,10 @@ export interface HarperInstance {
 	destroy(): Promise<void>;
 	/** Everything Harper printed so far. */
 	log(): string;
+}
+
+function basicAuthOf(user: Credentials): string {
+	return `Basic ${Buffer.from(`${user.username}:${user.password}`).toString('base64')}`;
 }
 
 async function freePort(): Promise<number> {
@@ -83,13 +89,29 @@ function harperConfig(ports: HarperPorts): object {
 	};
 }
 
-export async function startHarper(): Promise<HarperInstance> {
+export interface StartOptions {
+	/** Run this app (the default), or none: an empty node, as a deploy target. */
+	withApp?: boolean;
+	/**
+	 * Take part in replication as this node: its hostname is a loopback address of its own (127.0.0.2, ...), and
+	 * node-to-node traffic uses WSS on a port of its own (Harper authenticates nodes by their certificates).
+	 */
+	replicationHost?: string;
+	/** The admin account; nodes of one cluster share their users, so they need the same one. */
+	admin?: Credentials;
+}
+
+export async function startHarper({
+	withApp = true,
+	replicationHost,
+	admin = { username: 'admin', password: `test-${Math.random().toString(36).slice(2)}` },
+}: StartOptions = {}): Promise<HarperInstance> {
 	const base = mkdtempSync(join(tmpdir(), 'marquee-harper-'));
 	const rootPath = join(base, 'root');
 	const home = join(base, 'home');
 	const logPath = join(base, 'harper.log');
-	const admin: Credentials = { username: 'admin', password: `test-${Math.random().toString(36).slice(2)}` };
 	const ports = await pickPorts();
+	const replicationPort = replicationHost ? await freePort() : undefined;
 	const env = {
 		PATH: process.env.PATH,
 		HOME: home,
@@ -98,15 +120,26 @@ export async function startHarper(): Promise<HarperInstance> {
 		HDB_ADMIN_USERNAME: admin.username,
 		HDB_ADMIN_PASSWORD: admin.password,
 		DEFAULTS_MODE: 'dev',
-		REPLICATION_HOSTNAME: 'localhost',
-		HARPER_SET_CONFIG: JSON.stringify(harperConfig(ports)),
+		REPLICATION_HOSTNAME: replicationHost ?? 'localhost',
+		HARPER_SET_CONFIG: JSON.stringify({
+			...harperConfig(ports),
+			replication: replicationHost
+				? {
+						hostname: replicationHost,
+						url: `wss://${replicationHost}:${replicationPort}`,
+						securePort: replicationPort,
+						databases: '*',
+					}
+				: { securePort: null },
+		}),
 	};
 	const httpUrl = `http://127.0.0.1:${ports.http}`;
 	let child: ChildProcess | undefined;
 	const logStream = createWriteStream(logPath, { flags: 'a' });
 
 	async function start(): Promise<void> {
-		child = spawn(process.execPath, [HARPER_BIN, 'run', PROJECT], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+		const args = withApp ? [HARPER_BIN, 'run', PROJECT] : [HARPER_BIN, 'run'];
+		child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
 		child.stdout?.pipe(logStream, { end: false });
 		child.stderr?.pipe(logStream, { end: false });
 		const exited = once(child, 'exit').then(([code]) => {
@@ -121,14 +154,25 @@ export async function startHarper(): Promise<HarperInstance> {
 		while (Date.now() < deadline) {
 			// A resource module that fails to load does not stop Harper: it serves the bare table instead.
 			if (readLog().includes('ResourceLoadError')) throw new Error(`Marquee's resources failed to load:\n${readLog()}`);
-			const status = await fetch(`${httpUrl}/SignRules`).then(
-				(response) => response.status,
-				() => 0
-			);
-			if (status === 200) return;
+			if ((await isServing()) === 200) return;
 			await new Promise((done) => setTimeout(done, 200));
 		}
-		throw new Error(`Harper did not serve /SignRules within ${READY_TIMEOUT_MS} ms:\n${readLog().slice(-3000)}`);
+		throw new Error(`Harper did not serve within ${READY_TIMEOUT_MS} ms:\n${readLog().slice(-3000)}`);
+	}
+
+	/** With the app: its /SignRules. Without: the operations API. */
+	function isServing(): Promise<number> {
+		const request = withApp
+			? fetch(`${httpUrl}/SignRules`)
+			: fetch(`http://127.0.0.1:${ports.operations}`, {
+					method: 'POST',
+					headers: { 'content-type': 'application/json', 'authorization': basicAuthOf(admin) },
+					body: '{"operation":"get_components"}',
+				});
+		return request.then(
+			(response) => response.status,
+			() => 0
+		);
 	}
 
 	function readLog(): string {
@@ -159,7 +203,8 @@ export async function startHarper(): Promise<HarperInstance> {
 		admin,
 		rootPath,
 		ports,
-		basicAuth: (user = admin) => `Basic ${Buffer.from(`${user.username}:${user.password}`).toString('base64')}`,
+		replicationUrl: replicationHost ? `wss://${replicationHost}:${replicationPort}` : undefined,
+		basicAuth: (user = admin) => basicAuthOf(user),
 		async restart(): Promise<void> {
 			await stop();
 			await start();

@@ -1,0 +1,100 @@
+/**
+ * Two replicating Harper nodes on this machine (Harper's own replication over WSS, node names 127.0.0.2 and
+ * 127.0.0.3): a sign on node B follows a change written on node A, a panel on A sees a device status written
+ * on B, and B catches up after it was stopped.
+ */
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LedSignRecord } from '../src/sign-rules.ts';
+import { launchBrowser, loggedInContext, openPanel, saveArtifact } from './harness/browser.ts';
+import { mqttPeer, mqttPublish, operation, rest } from './harness/clients.ts';
+import { startHarper, type HarperInstance } from './harness/harper.ts';
+
+let nodeA: HarperInstance;
+let nodeB: HarperInstance;
+let browser: Browser | undefined;
+
+interface ClusterStatus {
+	connections: { database_sockets: { database: string; connected: boolean }[] }[];
+}
+
+async function replicationConnected(node: HarperInstance): Promise<boolean> {
+	const status = (await operation(node, { operation: 'cluster_status' })) as ClusterStatus;
+	const sockets = status.connections.flatMap((connection) => connection.database_sockets);
+	return sockets.some((socket) => socket.database === 'data' && socket.connected);
+}
+
+async function storedOn(node: HarperInstance, id: string): Promise<LedSignRecord | undefined> {
+	const { status, body } = await rest(node, 'GET', `/LedSign/${id}`);
+	return status === 200 ? (body as LedSignRecord) : undefined;
+}
+
+beforeAll(async () => {
+	const admin = { username: 'admin', password: `cluster-${Math.random().toString(36).slice(2)}` };
+	nodeA = await startHarper({ replicationHost: '127.0.0.2', admin });
+	nodeB = await startHarper({ replicationHost: '127.0.0.3', admin });
+	await operation(nodeA, {
+		operation: 'add_node',
+		hostname: '127.0.0.3',
+		url: nodeB.replicationUrl,
+		verify_tls: false,
+		authorization: nodeB.admin,
+	});
+	const deadline = Date.now() + 30_000;
+	while (!(await replicationConnected(nodeA))) {
+		if (Date.now() > deadline) throw new Error('the nodes did not connect for replication within 30 s');
+		await new Promise((done) => setTimeout(done, 250));
+	}
+}, 180_000);
+
+afterAll(async () => {
+	await browser?.close();
+	await nodeB?.destroy();
+	await nodeA?.destroy();
+});
+
+describe('two replicating nodes', () => {
+	it('deliver a change written over REST on A to a sign subscribed over MQTT on B', async () => {
+		await rest(nodeA, 'PUT', '/LedSign/across', { text: 'start' });
+		await expect.poll(async () => (await storedOn(nodeB, 'across'))?.text, { timeout: 15_000 }).toBe('start');
+		const sign = await mqttPeer(nodeB, { subscribe: ['LedSign/across'] });
+		const delays: number[] = [];
+		for (let round = 0; round < 10; round++) {
+			const text = `across ${round}`;
+			const arrived = sign.inbox.waitForNext((message) => (message.json as LedSignRecord | null)?.text === text, text);
+			const sentAt = Date.now();
+			expect((await rest(nodeA, 'PATCH', '/LedSign/across', { text })).status).toBe(200);
+			await arrived;
+			delays.push(Date.now() - sentAt);
+		}
+		await sign.close();
+		const sorted = [...delays].sort((a, b) => a - b);
+		saveArtifact('cross-node-latency.json', { delays, p50: sorted[5], max: sorted.at(-1) });
+		console.log(`REST on A → MQTT on B: ${JSON.stringify({ delays, p50: sorted[5], max: sorted.at(-1) })}`);
+	});
+
+	it('show a panel on A the device status written on B', async () => {
+		await rest(nodeA, 'PUT', '/LedSign/seen-across', { text: 'hello' });
+		browser = await launchBrowser();
+		const context = await loggedInContext(browser, nodeA);
+		const { page, problems } = await openPanel(context, '/sign/seen-across');
+		const device = await mqttPeer(nodeB);
+		const report = { online: true, shownVersion: 1, firmware: 'node-b', width: 64, height: 8 };
+		expect(await mqttPublish(device, 'SignStatus/seen-across', JSON.stringify(report), true)).toBe(0);
+		await expect.poll(() => page.locator('#device-text').textContent(), { timeout: 15_000 }).toMatch(/^Device online/);
+		await device.close();
+		expect(problems).toEqual([]);
+		await context.close();
+	});
+
+	it('let B catch up with what changed on A while it was stopped', async () => {
+		await rest(nodeA, 'PUT', '/LedSign/catch-up', { text: 'before' });
+		await expect.poll(async () => (await storedOn(nodeB, 'catch-up'))?.text, { timeout: 15_000 }).toBe('before');
+		await nodeB.stop();
+		await rest(nodeA, 'PATCH', '/LedSign/catch-up', { text: 'while B was down' });
+		await nodeB.restart();
+		await expect
+			.poll(async () => (await storedOn(nodeB, 'catch-up'))?.text, { timeout: 30_000, interval: 250 })
+			.toBe('while B was down');
+	});
+});
