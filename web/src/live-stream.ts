@@ -12,7 +12,7 @@ import type { SignEvent } from './sign-store.ts';
 
 /** What a stream keeps up to date: events as they come, and a whole snapshot after each (re)connect. */
 export interface SyncedStore<R> {
-	apply(event: SignEvent): void;
+	apply(event: SignEvent<R>): void;
 	replaceAll(records: R[]): void;
 }
 
@@ -32,9 +32,9 @@ export function backoffDelay(attempt: number, options: BackoffOptions = DEFAULT_
 	return Math.round(base * (0.8 + Math.random() * 0.4));
 }
 
-function parseEvent(data: string): SignEvent | undefined {
+function parseEvent<R>(data: string): SignEvent<R> | undefined {
 	try {
-		const event = JSON.parse(data) as SignEvent;
+		const event = JSON.parse(data) as SignEvent<R>;
 		return typeof event === 'object' && event !== null && 'id' in event && 'type' in event ? event : undefined;
 	} catch {
 		return undefined;
@@ -50,7 +50,7 @@ export class LiveStream<R> {
 	#attempt = 0;
 	#timer: ReturnType<typeof setTimeout> | undefined;
 	/** Events that arrive between the stream opening and the snapshot answering; applied after it. */
-	#pending: SignEvent[] | undefined;
+	#pending: SignEvent<R>[] | undefined;
 
 	constructor(
 		path: string,
@@ -80,7 +80,7 @@ export class LiveStream<R> {
 		this.#source = source;
 		this.#pending = [];
 		source.onmessage = (message: MessageEvent<string>): void => {
-			const event = parseEvent(message.data);
+			const event = parseEvent<R>(message.data);
 			if (!event) return;
 			if (this.#pending) this.#pending.push(event);
 			else this.#store.apply(event);

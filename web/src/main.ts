@@ -2,12 +2,12 @@
  * The control panel: the list of signs, the selected sign's live preview and controls, and the state of the
  * live link. URLs are /sign/<id> (served by the http-router route in routes.js), so a sign can be bookmarked.
  */
-import { checkSignId, type SignRules } from '../../src/sign-rules.ts';
+import { checkSignId, type LedSignRecord, type SignRules, type SignStatusRecord } from '../../src/sign-rules.ts';
 import { createSign, fetchRules, patchSign } from './api.ts';
 import { SignControls } from './controls.ts';
 import { LedPreview } from './led-preview.ts';
 import { SignStore } from './sign-store.ts';
-import { LiveStream, type LinkState } from './live-stream.ts';
+import { LiveStream, type LinkState, type SyncedStore } from './live-stream.ts';
 import { describeDevice } from './device-status.ts';
 import { StatusStore } from './status-store.ts';
 
@@ -56,15 +56,17 @@ class Panel {
 		});
 		// "Last seen 5 s ago" ages even when nothing arrives.
 		setInterval(() => this.#renderDevice(), 5000);
-		for (const [path, store] of [
-			['/LedSign/', this.#store],
-			['/SignStatus/', this.#statuses],
-		] as const) {
-			new LiveStream<never>(path, store, (state) => {
-				this.#links.set(path, state);
-				this.#renderLink();
-			}).start();
-		}
+		this.#follow<LedSignRecord>('/LedSign/', this.#store);
+		this.#follow<SignStatusRecord>('/SignStatus/', this.#statuses);
+	}
+
+	/** Follows a table over its live stream; the indicator shows the worst of the streams. */
+	#follow<R>(path: string, store: SyncedStore<R>): void {
+		this.#links.set(path, { kind: 'connecting' });
+		new LiveStream<R>(path, store, (state) => {
+			this.#links.set(path, state);
+			this.#renderLink();
+		}).start();
 	}
 
 	#wireNavigation(): void {
@@ -195,7 +197,7 @@ class Panel {
 		const state: LinkState =
 			offline.length > 0
 				? offline.reduce((soonest, next) => (next.retryAt < soonest.retryAt ? next : soonest))
-				: states.length === 2 && states.every((each) => each.kind === 'live')
+				: states.every((each) => each.kind === 'live')
 					? { kind: 'live' }
 					: { kind: 'connecting' };
 		const link = element('link', HTMLElement);

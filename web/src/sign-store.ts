@@ -4,12 +4,12 @@
  */
 import type { LedSignRecord } from '../../src/sign-rules.ts';
 
-/** One event from Harper's stream on /LedSign/ (Server-Sent Events `data:` or WebSocket message). */
-export interface SignEvent {
+/** One event from Harper's stream on a table (Server-Sent Events `data:` or WebSocket message). */
+export interface SignEvent<R = LedSignRecord> {
 	id: string;
 	/** put or patch (a stored change), message (transient), delete; other types are ignored. */
 	type: string;
-	value?: LedSignRecord | null;
+	value?: R | null;
 }
 
 export type SignListener = (changedId: string | undefined) => void;

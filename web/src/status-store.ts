@@ -14,10 +14,10 @@ export class StatusStore {
 		this.#listeners.add(listener);
 	}
 
-	apply(event: SignEvent): void {
+	apply(event: SignEvent<SignStatusRecord>): void {
 		const id = String(event.id);
 		if (event.type === 'delete') this.#statuses.delete(id);
-		else if (event.value) this.#statuses.set(id, event.value as unknown as SignStatusRecord);
+		else if (event.value) this.#statuses.set(id, event.value);
 		else return;
 		for (const listener of this.#listeners) listener(id);
 	}
