@@ -14,8 +14,10 @@ import {
 import { withProtocolEdges } from './src/server/protocol-edges.ts';
 import { tableNamed } from './src/server/harper-runtime.ts';
 import { installStrictJson } from './src/server/strict-json.ts';
+import { sendMqttWithoutDelay } from './src/server/mqtt-nodelay.ts';
 
 installStrictJson();
+sendMqttWithoutDelay();
 
 /**
  * One record per sign: what it shows. Exported as `LedSign`, which is the URL path (/LedSign/<id>) and the
