@@ -19,6 +19,10 @@ export default defineConfig([
 		languageOptions: { parserOptions: { project: './test/tsconfig.json' } },
 	},
 	{
+		files: ['bench/**/*.ts'],
+		languageOptions: { parserOptions: { project: './bench/tsconfig.json' } },
+	},
+	{
 		files: ['web/src/**/*.ts'],
 		languageOptions: { parserOptions: { project: './web/tsconfig.json' } },
 	},

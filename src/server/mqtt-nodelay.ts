@@ -11,6 +11,8 @@ interface MqttServer {
 }
 
 export function sendMqttWithoutDelay(): void {
+	// The benchmark's before/after switch (npm run bench): MARQUEE_MQTT_NODELAY=off keeps Harper's behaviour.
+	if (process.env.MARQUEE_MQTT_NODELAY === 'off') return;
 	const mqtt = (server as unknown as { mqtt?: MqttServer }).mqtt;
 	mqtt?.events?.on('connection', (socket) => socket.setNoDelay?.(true));
 }

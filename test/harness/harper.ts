@@ -6,12 +6,20 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 
-const PROJECT = resolve(import.meta.dirname, '../..');
+/** The project folder: the nearest folder up with config.yaml (the harness also runs compiled, from dist/). */
+function projectRoot(from: string): string {
+	for (let dir = from; ; dir = dirname(dir)) {
+		if (existsSync(join(dir, 'config.yaml')) && existsSync(join(dir, 'package.json'))) return dir;
+		if (dirname(dir) === dir) throw new Error(`no project folder above ${from}`);
+	}
+}
+
+const PROJECT = projectRoot(import.meta.dirname);
 const HARPER_BIN = join(PROJECT, 'node_modules/harperdb/bin/harperdb.js');
 const READY_TIMEOUT_MS = 90_000;
 const STOP_TIMEOUT_MS = 20_000;
@@ -51,6 +59,8 @@ export interface HarperInstance {
 	destroy(): Promise<void>;
 	/** Everything Harper printed so far. */
 	log(): string;
+	/** The Harper process, while it runs. */
+	pid(): number | undefined;
 }
 
 function basicAuthOf(user: Credentials): string {
@@ -92,6 +102,8 @@ function harperConfig(ports: HarperPorts): object {
 export interface StartOptions {
 	/** Run this app (the default), or none: an empty node, as a deploy target. */
 	withApp?: boolean;
+	/** Run the component in this folder instead of Marquee (the benchmarks' bare table). */
+	appPath?: string;
 	/**
 	 * Take part in replication as this node: its hostname is a loopback address of its own (127.0.0.2, ...), and
 	 * node-to-node traffic uses WSS on a port of its own (Harper authenticates nodes by their certificates).
@@ -99,12 +111,16 @@ export interface StartOptions {
 	replicationHost?: string;
 	/** The admin account; nodes of one cluster share their users, so they need the same one. */
 	admin?: Credentials;
+	/** More environment for the Harper process (the app reads MARQUEE_* settings from it). */
+	env?: Record<string, string>;
 }
 
 export async function startHarper({
 	withApp = true,
+	appPath = PROJECT,
 	replicationHost,
 	admin = { username: 'admin', password: `test-${Math.random().toString(36).slice(2)}` },
+	env: extraEnv = {},
 }: StartOptions = {}): Promise<HarperInstance> {
 	const base = mkdtempSync(join(tmpdir(), 'marquee-harper-'));
 	const rootPath = join(base, 'root');
@@ -113,6 +129,7 @@ export async function startHarper({
 	const ports = await pickPorts();
 	const replicationPort = replicationHost ? await freePort() : undefined;
 	const env = {
+		...extraEnv,
 		PATH: process.env.PATH,
 		HOME: home,
 		ROOTPATH: rootPath,
@@ -138,7 +155,7 @@ export async function startHarper({
 	const logStream = createWriteStream(logPath, { flags: 'a' });
 
 	async function start(): Promise<void> {
-		const args = withApp ? [HARPER_BIN, 'run', PROJECT] : [HARPER_BIN, 'run'];
+		const args = withApp ? [HARPER_BIN, 'run', appPath] : [HARPER_BIN, 'run'];
 		child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
 		child.stdout?.pipe(logStream, { end: false });
 		child.stderr?.pipe(logStream, { end: false });
@@ -162,13 +179,14 @@ export async function startHarper({
 
 	/** With the app: its /SignRules. Without: the operations API. */
 	function isServing(): Promise<number> {
-		const request = withApp
-			? fetch(`${httpUrl}/SignRules`)
-			: fetch(`http://127.0.0.1:${ports.operations}`, {
-					method: 'POST',
-					headers: { 'content-type': 'application/json', 'authorization': basicAuthOf(admin) },
-					body: '{"operation":"get_components"}',
-				});
+		const request =
+			withApp && appPath === PROJECT
+				? fetch(`${httpUrl}/SignRules`)
+				: fetch(`http://127.0.0.1:${ports.operations}`, {
+						method: 'POST',
+						headers: { 'content-type': 'application/json', 'authorization': basicAuthOf(admin) },
+						body: '{"operation":"get_components"}',
+					});
 		return request.then(
 			(response) => response.status,
 			() => 0
@@ -216,5 +234,6 @@ export async function startHarper({
 			rmSync(base, { recursive: true, force: true });
 		},
 		log: readLog,
+		pid: () => child?.pid,
 	};
 }
