@@ -36,9 +36,6 @@ export type Checked<T> = { ok: true; value: T } | { ok: false; errors: FieldErro
 export const SETTING_FIELDS = ['text', 'color', 'brightness', 'power', 'effect', 'speed'] as const;
 export type SettingField = (typeof SETTING_FIELDS)[number];
 
-/** Fields the server maintains. Clients may echo them back (a GET → edit → PUT round trip); see `checkChange`. */
-export const SERVER_FIELDS = ['id', 'version', 'updatedAt'] as const;
-
 /**
  * A freshly created sign, and what a field missing from a full replace (REST PUT) becomes.
  * Amber on black is the classic LED-sign look; half brightness is comfortable indoors.
