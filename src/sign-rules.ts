@@ -167,10 +167,6 @@ export function checkField(field: SettingField, value: unknown, rules: SignRules
 	return (rules === SIGN_RULES ? SERVER_CHECKS : fieldChecks(rules))[field](value);
 }
 
-function isSettingField(key: string): key is SettingField {
-	return (SETTING_FIELDS as readonly string[]).includes(key);
-}
-
 function isPlainObject(value: unknown): value is Record<string, unknown> {
 	if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
 	const proto: unknown = Object.getPrototypeOf(value);
@@ -190,34 +186,71 @@ export interface SignChange {
  * version the change is based on, and `updatedAt` is ignored. Anything else is an unknown field.
  */
 export function checkChange(input: unknown, signId: string, rules: SignRules = SIGN_RULES): Checked<SignChange> {
+	const read = readFields(input, {
+		noun: 'sign',
+		fields: SETTING_FIELDS,
+		check: (field, value) => checkField(field as SettingField, value, rules),
+		id: signId,
+		idRole: 'written',
+		serverFields: {
+			version: (value) =>
+				typeof value === 'number' && Number.isInteger(value) && value >= 0
+					? undefined
+					: `must be the integer version the change is based on (got ${describe(value)})`,
+			updatedAt: () => undefined,
+		},
+	});
+	if (!read.ok) return read;
+	const settings = read.value as Partial<SignSettings>;
+	if (settings.color !== undefined) settings.color = settings.color.toLowerCase();
+	const change: SignChange = { settings };
+	const { version } = input as { version?: number };
+	if (version !== undefined) change.basedOn = version;
+	return { ok: true, value: change };
+}
+
+interface FieldSpec {
+	/** What the object describes, for messages: "sign", "status". */
+	noun: string;
+	fields: readonly string[];
+	check(field: string, value: unknown): string | undefined;
+	/** The id of the record being changed, which the object may echo. */
+	id: string;
+	/** How the record is being changed, for the id message: "written", "reported". */
+	idRole: string;
+	/** Fields the server keeps, which a client may echo: each answers why its value is refused, or undefined. */
+	serverFields: Record<string, (value: unknown) => string | undefined>;
+}
+
+/**
+ * Reads a client's object field by field: the fields it knows, each checked; the record's own id and the
+ * server's fields, which may be echoed back; anything else is an unknown field. Every problem is reported.
+ * Collected as entries and built with Object.fromEntries, which defines own properties: a key such as
+ * "__proto__" is then reported like any other unknown field instead of silently setting a prototype.
+ */
+function readFields(input: unknown, spec: FieldSpec): Checked<Record<string, unknown>> {
 	if (!isPlainObject(input)) {
-		return { ok: false, errors: { body: `must be a JSON object of sign fields (got ${describe(input)})` } };
+		return { ok: false, errors: { body: `must be a JSON object of ${spec.noun} fields (got ${describe(input)})` } };
 	}
-	// Collected as entries and built with Object.fromEntries, which defines own properties: a key such as
-	// "__proto__" is then reported like any other unknown field instead of silently setting a prototype.
 	const problems: [string, string][] = [];
-	const settings: [string, unknown][] = [];
-	let basedOn: number | undefined;
+	const values: [string, unknown][] = [];
 	for (const key of Object.keys(input)) {
 		const value = input[key];
-		if (isSettingField(key)) {
-			const reason = checkField(key, value, rules);
-			if (reason) problems.push([key, reason]);
-			else settings.push([key, key === 'color' ? (value as string).toLowerCase() : value]);
+		let problem: string | undefined;
+		if (spec.fields.includes(key)) {
+			problem = spec.check(key, value);
+			if (!problem) values.push([key, value]);
 		} else if (key === 'id') {
-			if (value !== signId) problems.push(['id', `must match the sign being written ("${signId}") or be left out`]);
-		} else if (key === 'version') {
-			if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
-				problems.push(['version', `must be the integer version the change is based on (got ${describe(value)})`]);
-			} else basedOn = value;
-		} else if (key !== 'updatedAt') {
-			problems.push([key, `is not a sign field (fields: ${SETTING_FIELDS.join(', ')})`]);
+			if (value !== spec.id) problem = `must match the sign being ${spec.idRole} ("${spec.id}") or be left out`;
+		} else if (Object.hasOwn(spec.serverFields, key)) {
+			problem = spec.serverFields[key]?.(value);
+		} else {
+			problem = `is not a ${spec.noun} field (fields: ${spec.fields.join(', ')})`;
 		}
+		if (problem) problems.push([key, problem]);
 	}
 	if (problems.length > 0) return { ok: false, errors: Object.fromEntries(problems) };
-	const change: SignChange = { settings: Object.fromEntries(settings) as Partial<SignSettings> };
-	if (basedOn !== undefined) change.basedOn = basedOn;
-	return { ok: true, value: change };
+	return { ok: true, value: Object.fromEntries(values) };
 }
 
 /**
@@ -357,10 +390,6 @@ const STATUS_CHECKS: Record<StatusField, FieldCheck> = {
 	height: (value) => checkInteger(value, STATUS_RULES.height),
 };
 
-function isStatusField(key: string): key is StatusField {
-	return (STATUS_FIELDS as readonly string[]).includes(key);
-}
-
 /**
  * Decides a status report for sign `id`: the same id rules as signs, a check per field, unknown fields refused,
  * and `lastSeen` set by the server. `replace` (REST PUT) gives missing fields their defaults; `merge` (MQTT,
@@ -375,33 +404,20 @@ export function decideStatusWrite(
 ): WriteDecision<SignStatusRecord> {
 	const idProblem = checkSignId(id);
 	if (idProblem) return { ok: false, reason: 'invalid', errors: { id: idProblem } };
-	if (!isPlainObject(input)) {
-		return {
-			ok: false,
-			reason: 'invalid',
-			errors: { body: `must be a JSON object of status fields (got ${describe(input)})` },
-		};
-	}
-	const problems: [string, string][] = [];
-	const report: [string, unknown][] = [];
-	for (const key of Object.keys(input)) {
-		const value = input[key];
-		if (isStatusField(key)) {
-			const reason = STATUS_CHECKS[key](value);
-			if (reason) problems.push([key, reason]);
-			else report.push([key, value]);
-		} else if (key === 'id') {
-			if (value !== id) problems.push(['id', `must match the sign being reported ("${String(id)}") or be left out`]);
-		} else if (key !== 'lastSeen') {
-			problems.push([key, `is not a status field (fields: ${STATUS_FIELDS.join(', ')})`]);
-		}
-	}
-	if (problems.length > 0) return { ok: false, reason: 'invalid', errors: Object.fromEntries(problems) };
+	const read = readFields(input, {
+		noun: 'status',
+		fields: STATUS_FIELDS,
+		check: (field, value) => STATUS_CHECKS[field as StatusField](value),
+		id: id as string,
+		idRole: 'reported',
+		serverFields: { lastSeen: () => undefined },
+	});
+	if (!read.ok) return { ok: false, reason: 'invalid', errors: read.errors };
 	if (mode === 'create' && current) {
 		return { ok: false, reason: 'conflict', errors: { id: `"${String(id)}" already has a status` } };
 	}
 	const base: SignStatusReport = mode === 'merge' && current ? current : STATUS_RULES.defaults;
-	const changes = Object.fromEntries(report) as Partial<SignStatusReport>;
+	const changes = read.value as Partial<SignStatusReport>;
 	const record = { id: id as string, lastSeen: now.toISOString() } as SignStatusRecord;
 	for (const field of STATUS_FIELDS)
 		Object.assign(record, { [field]: field in changes ? changes[field] : base[field] });
