@@ -13,7 +13,14 @@ export interface SignError {
 	fields: FieldErrors;
 }
 
-const STATUS = { badRequest: 400, unauthorized: 401, forbidden: 403, conflict: 409, invalid: 422 } as const;
+const STATUS = {
+	badRequest: 400,
+	unauthorized: 401,
+	forbidden: 403,
+	notAllowed: 405,
+	conflict: 409,
+	invalid: 422,
+} as const;
 
 export function signError(kind: keyof typeof STATUS, error: string, fields: FieldErrors = {}): SignError {
 	return { statusCode: STATUS[kind], error, fields };

@@ -86,10 +86,7 @@ export function withProtocolEdges<R extends { id: string }>(Table: HarperTable, 
 
 		/** POST /Table/ with an `id` in the body (or POST /Table/<id>) creates a record that does not exist yet. */
 		override async post(target: RequestTarget, data: unknown): Promise<unknown> {
-			if (!rules.creatable) {
-				// eslint-disable-next-line @typescript-eslint/only-throw-error -- Harper serialises plain objects as the JSON body
-				throw { statusCode: 405, error: `POST is not supported on ${rules.name}: use PUT.`, fields: {} };
-			}
+			if (!rules.creatable) refuse(signError('notAllowed', `POST is not supported on ${rules.name}: use PUT.`));
 			// The id is only read here; #write checks the caller's role before it judges the body.
 			const id = target.isCollection ? idInBody(data) : target.id;
 			const record = await this.#write(
