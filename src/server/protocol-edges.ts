@@ -43,12 +43,12 @@ export interface TableRules<R extends { id: string }> {
 const SSE_OPENING = { event: 'open' };
 
 /**
- * A topic that can never name a record (`LedSign/a/b`, `LedSign/+`, `LedSign/..`). Returning false from a hook
- * makes Harper answer the publish with MQTT v5 reason code 0x90, "Topic Name invalid", which tells a device
- * author exactly what is wrong; any other refusal can only be the generic 0x80.
+ * Whether the target's id could name a record at all; `LedSign/a/b`, `LedSign/+` or `LedSign/..` cannot.
+ * Over MQTT, a hook that returns false for such a topic makes Harper answer the publish with reason code 0x90,
+ * "Topic Name invalid", which tells a device author exactly what is wrong (any other refusal is 0x80).
  */
-function mqttTopicInvalid(target: RequestTarget): boolean {
-	return checkSignId(target.id) !== undefined;
+function namesRecord(target: RequestTarget): target is RequestTarget & { id: string } {
+	return checkSignId(target.id) === undefined;
 }
 
 function idInBody(data: unknown): unknown {
@@ -69,7 +69,7 @@ export function withProtocolEdges<R extends { id: string }>(Table: HarperTable, 
 		override put(target: RequestTarget, data: unknown): Promise<R | undefined> | false {
 			const context = this.#context();
 			if (!isMqtt(context)) return this.#write(target, data, 'replace');
-			if (mqttTopicInvalid(target)) return false;
+			if (!namesRecord(target)) return false;
 			if (isWill(context)) return this.#will(target, data, context);
 			return this.#write(target, data, 'merge');
 		}
@@ -118,7 +118,7 @@ export function withProtocolEdges<R extends { id: string }>(Table: HarperTable, 
 		 */
 		// eslint-disable-next-line @typescript-eslint/no-misused-promises -- Harper awaits publish(): the PUBACK waits for it
 		override async publish(target: RequestTarget, message: unknown): Promise<void | false> {
-			if (mqttTopicInvalid(target)) return false;
+			if (!namesRecord(target)) return false;
 			await this.#authorize(target, 'create', message);
 			if (!rules.transient) {
 				refuse(
@@ -173,7 +173,7 @@ export function withProtocolEdges<R extends { id: string }>(Table: HarperTable, 
 
 		/** The stored record, or undefined when there is none (or the id could never name one). */
 		async #current(target: RequestTarget): Promise<R | undefined> {
-			if (checkSignId(target.id)) return undefined;
+			if (!namesRecord(target)) return undefined;
 			return ((await super.get(target)) as R | undefined) ?? undefined;
 		}
 
@@ -188,7 +188,7 @@ export function withProtocolEdges<R extends { id: string }>(Table: HarperTable, 
 			const context: WriteContext = { user: this.getCurrentUser() };
 			return withRecordLock(`${rules.name}/${String(target.id)}`, () =>
 				transaction(context, async () => {
-					const current = checkSignId(target.id) ? undefined : await ownReads.get(target.id as string, context);
+					const current = namesRecord(target) ? await ownReads.get(target.id, context) : undefined;
 					const decision = rules.decide(target.id, current, input, mode);
 					if (!decision.ok) refuse(toError(decision));
 					await bareWrites.put(decision.record, context);
