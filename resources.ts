@@ -15,9 +15,16 @@ import { withProtocolEdges } from './src/server/protocol-edges.ts';
 import { tableNamed } from './src/server/harper-runtime.ts';
 import { installStrictJson } from './src/server/strict-json.ts';
 import { sendMqttWithoutDelay } from './src/server/mqtt-nodelay.ts';
+import { LIMITS } from './src/server/abuse-guard.ts';
+import { limitTransportMessages } from './src/server/transport-limits.ts';
+import { limitMqttConnections } from './src/server/mqtt-connection-quota.ts';
+import { answerRefusedPublishesPrecisely } from './src/server/mqtt-reason-codes.ts';
 
 installStrictJson();
 sendMqttWithoutDelay();
+limitTransportMessages(LIMITS.messageBytes);
+limitMqttConnections();
+answerRefusedPublishesPrecisely();
 
 /**
  * One record per sign: what it shows. Exported as `LedSign`, which is the URL path (/LedSign/<id>) and the

@@ -79,9 +79,9 @@ describe('a read-only user', () => {
 		expect((await rest(server, 'PATCH', '/LedSign/guarded', { text: 'x' }, { user: viewer })).status).toBe(403);
 	});
 
-	it('may not write over MQTT, retained or not', async () => {
-		expect(await mqttPublish(peer, 'LedSign/guarded', '{"text":"x"}', true)).toBe(0x80);
-		expect(await mqttPublish(peer, 'LedSign/guarded', '{"text":"x"}', false)).toBe(0x80);
+	it('may not write over MQTT, retained or not: 0x87 Not authorized', async () => {
+		expect(await mqttPublish(peer, 'LedSign/guarded', '{"text":"x"}', true)).toBe(0x87);
+		expect(await mqttPublish(peer, 'LedSign/guarded', '{"text":"x"}', false)).toBe(0x87);
 	});
 
 	it('is refused before validation: no hint about what would be valid', async () => {

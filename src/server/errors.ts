@@ -11,6 +11,10 @@ export interface SignError {
 	error: string;
 	/** Field name → why it was refused, for forms and clients that want to point at the field. */
 	fields: FieldErrors;
+	/** On a 429: seconds until a change will be accepted again (also sent as the Retry-After header). */
+	retryAfter?: number;
+	/** Response headers Harper adds to an HTTP refusal. */
+	headers?: Record<string, string>;
 }
 
 const STATUS = {
@@ -19,7 +23,9 @@ const STATUS = {
 	forbidden: 403,
 	notAllowed: 405,
 	conflict: 409,
+	tooLarge: 413,
 	invalid: 422,
+	tooMany: 429,
 } as const;
 
 export function signError(kind: keyof typeof STATUS, error: string, fields: FieldErrors = {}): SignError {
@@ -30,6 +36,12 @@ export function isSignError(value: unknown): value is SignError {
 	return typeof value === 'object' && value !== null && 'statusCode' in value && 'fields' in value;
 }
 
+/** A 429: the caller should wait `retryAfterMs` before trying again. */
+export function tooManyError(error: string, retryAfterMs: number): SignError {
+	const retryAfter = Math.max(1, Math.ceil(retryAfterMs / 1000));
+	return { ...signError('tooMany', error), retryAfter, headers: { 'Retry-After': String(retryAfter) } };
+}
+
 /** Throws a refusal the way Harper expects (see the module comment). */
 export function refuse(error: SignError): never {
 	// eslint-disable-next-line @typescript-eslint/only-throw-error -- Harper serialises plain objects as the JSON body
@@ -38,7 +50,10 @@ export function refuse(error: SignError): never {
 
 /** The message a WebSocket client gets when its change is refused. */
 export function webSocketError(err: unknown): { type: 'error' } & SignError {
-	if (isSignError(err)) return { type: 'error', ...err };
+	if (isSignError(err)) {
+		const { headers: _httpOnly, ...refusal } = err;
+		return { type: 'error', ...refusal };
+	}
 	const statusCode = typeof err === 'object' && err && 'statusCode' in err ? Number(err.statusCode) : 500;
 	const error = err instanceof Error ? err.message : 'the change could not be applied';
 	return { type: 'error', statusCode, error, fields: {} };

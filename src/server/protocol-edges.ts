@@ -12,9 +12,17 @@
  *   MQTT non-retained     publish()   a transient message (checked, delivered, not stored) where the rules allow it
  *   WebSocket message     connect()   merge, like PATCH; refusals come back on the socket
  *   subscribe / SSE       subscribe() the current record first, then every change
+ *   REST GET              get()
+ *
+ * Every edge also checks who is asking (Harper 4.7 checks no read permission on subscribe, WebSocket or SSE,
+ * and a role cannot confine a device account to its one sign), and applies the abuse limits: changes per second
+ * per account and per sign, message size, connections per account (abuse-guard.ts).
  */
-import type { IterableEventQueue, RequestTarget, SubscriptionRequest } from 'harperdb';
+import type { IterableEventQueue, RequestTarget, RequestTargetOrId, SubscriptionRequest } from 'harperdb';
 import { checkSignId, type ChangeMode, type WriteDecision } from '../sign-rules.ts';
+import { admitChange, admitConnection, admitMessageSize } from './abuse-guard.ts';
+import { accountOf, boundSign } from './accounts.ts';
+import { deviceMay, type Access } from './device-scope.ts';
 import { refuse, signError, webSocketError, type SignError } from './errors.ts';
 import { transaction, type HarperTable, type RecordStore, type WriteContext } from './harper-runtime.ts';
 import { jsonPayload } from './payloads.ts';
@@ -127,8 +135,10 @@ export function withProtocolEdges<R extends { id: string }>(Table: HarperTable, 
 					})
 				);
 			}
+			const input = jsonPayload(message);
+			this.#admit(target, input);
 			const current = await this.#current(target);
-			const decision = rules.decide(target.id, current, jsonPayload(message), 'merge');
+			const decision = rules.decide(target.id, current, input, 'merge');
 			if (!decision.ok) refuse(toError(decision));
 			return super.publish(target, rules.transient(decision.record, current));
 		}
@@ -141,14 +151,37 @@ export function withProtocolEdges<R extends { id: string }>(Table: HarperTable, 
 		override connect(target: RequestTarget, incoming: IterableEventQueue | null): AsyncIterable<unknown> {
 			// Harper's types promise an AsyncIterable, but the table's connect resolves to its event queue
 			// asynchronously; Harper awaits whichever it gets, so the promise is passed through unchanged.
-			const outgoing = super.connect(target, incoming as IterableEventQueue) as unknown as Promise<IterableEventQueue>;
-			if (incoming) {
-				const user = this.getCurrentUser();
-				void outgoing.then((queue) => applyWebSocketMessages(target, incoming, queue, user));
-			} else {
-				void outgoing.then((queue) => queue.send(SSE_OPENING));
+			return this.#connect(target, incoming) as unknown as AsyncIterable<unknown>;
+		}
+
+		async #connect(target: RequestTarget, incoming: IterableEventQueue | null): Promise<IterableEventQueue> {
+			await this.#authorizeRead(target);
+			const user = this.getCurrentUser();
+			const release = target.checkPermission ? admitConnection(accountOf(user)) : (): void => undefined;
+			let outgoing: IterableEventQueue;
+			try {
+				outgoing = await (super.connect(
+					target,
+					incoming as IterableEventQueue
+				) as unknown as Promise<IterableEventQueue>);
+			} catch (err) {
+				release();
+				throw err;
 			}
-			return outgoing as unknown as AsyncIterable<unknown>;
+			outgoing.on('close', release);
+			if (incoming) void applyWebSocketMessages(target, incoming, outgoing, user);
+			else outgoing.send(SSE_OPENING);
+			return outgoing;
+		}
+
+		/** REST GET of a record or a query of the table: Harper checks the role; this adds the device binding. */
+		override async get(target?: RequestTargetOrId): Promise<unknown> {
+			if (target === undefined) return super.get();
+			// Client requests arrive as a RequestTarget; a bare id is this module's own read.
+			if (typeof target === 'object' && target !== null && !Array.isArray(target)) {
+				await this.#authorizeRead(target);
+			}
+			return super.get(target);
 		}
 
 		/**
@@ -158,6 +191,7 @@ export function withProtocolEdges<R extends { id: string }>(Table: HarperTable, 
 		 * one already arrived, it is newer than what was read, so the read is not sent.
 		 */
 		override async subscribe(request: SubscriptionRequest): Promise<IterableEventQueue> {
+			await this.#authorizeRead(request);
 			const subscription = (await super.subscribe(request)) as IterableEventQueue;
 			if (request.isCollection || request.omitCurrent || typeof request.id !== 'string') return subscription;
 			const current = await this.#current(request);
@@ -185,6 +219,7 @@ export function withProtocolEdges<R extends { id: string }>(Table: HarperTable, 
 		async #write(target: RequestTarget, data: unknown, mode: ChangeMode): Promise<R> {
 			await this.#authorize(target, mode === 'create' ? 'create' : 'update', data);
 			const input = jsonPayload(data);
+			this.#admit(target, input);
 			const context: WriteContext = { user: this.getCurrentUser() };
 			return withRecordLock(`${rules.name}/${String(target.id)}`, () =>
 				transaction(context, async () => {
@@ -213,11 +248,49 @@ export function withProtocolEdges<R extends { id: string }>(Table: HarperTable, 
 				action === 'create'
 					? this.allowCreate(user as never, fields as never, context)
 					: this.allowUpdate(user as never, fields as never, context);
-			if (await Promise.resolve(verdict)) return;
 			const what = action === 'create' ? `create a ${rules.noun} or send it messages` : `change a ${rules.noun}`;
-			refuse(
+			if (!(await Promise.resolve(verdict))) this.#refuse(user, what);
+			await this.#confineDevice(user, target, 'write', what);
+		}
+
+		/**
+		 * Reading a record or the table, by GET, subscription, WebSocket or SSE: the role must allow it (Harper 4.7
+		 * checks this for GET only), and a device only its own sign. Client requests carry `checkPermission`.
+		 */
+		async #authorizeRead(target: RequestTarget): Promise<void> {
+			if (!target.checkPermission) return;
+			const user = this.getCurrentUser() ?? (target as { user?: unknown }).user;
+			const what = `read ${target.isCollection || target.id === undefined ? `every ${rules.noun}` : `this ${rules.noun}`}`;
+			const verdict = this.allowRead(user as never, target, this.getContext() as never);
+			if (!(await Promise.resolve(verdict))) this.#refuse(user, what);
+			await this.#confineDevice(user, target, 'read', what);
+		}
+
+		/** A device account may touch only its own sign (device-scope.ts). */
+		async #confineDevice(user: unknown, target: RequestTarget, access: Access, what: string): Promise<void> {
+			const sign = await boundSign(accountOf(user));
+			if (sign === undefined) return;
+			const id = target.isCollection || typeof target.id !== 'string' ? undefined : target.id;
+			if (!deviceMay(sign, rules.name, id, access)) {
+				const scope =
+					sign === null
+						? 'is bound to no sign'
+						: `may only ${access === 'read' ? 'read its sign' : 'report its own status'} (${sign})`;
+				refuse(signError('forbidden', `A device account ${scope}; it may not ${what}.`));
+			}
+		}
+
+		#refuse(user: unknown, what: string): never {
+			return refuse(
 				user ? signError('forbidden', `Your role may not ${what}.`) : signError('unauthorized', `Log in to ${what}.`)
 			);
+		}
+
+		/** The abuse limits, for a client's change that its role allows: message size, then the rate limits. */
+		#admit(target: RequestTarget, input: unknown): void {
+			if (!target.checkPermission) return;
+			admitMessageSize(input);
+			admitChange(accountOf(this.getCurrentUser()), `${rules.name}/${String(target.id)}`);
 		}
 	}
 
