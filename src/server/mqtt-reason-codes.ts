@@ -2,7 +2,7 @@
  * MQTT v5 reason codes that say why a publish was refused. Harper 4.7 answers every refused publish with
  * PUBACK 0x80 "Unspecified error" (or 0x90 when a hook returns false), whatever the hook threw. A device
  * author, and a device that should back off, needs to tell "not allowed" (0x87) from "slow down" (0x96)
- * and "too big" (0x95).
+ * and "too big" (0x95). It also swaps the codes of a refused CONNECT to the client's MQTT version (below).
  *
  * How: Harper emits an `error` event (with the refused PUBLISH packet) on `server.mqtt.events`, and then, in
  * the same synchronous step, builds the PUBACK with the `generate` function of its `mqtt-packet` module. This
@@ -26,7 +26,11 @@ interface Packet {
 	messageId?: number;
 	qos?: number;
 	reasonCode?: number;
+	returnCode?: number;
 }
+
+/** CONNACK "bad user name or password": 4 in MQTT 3.1.1's return codes, 0x86 in MQTT 5's reason codes. */
+const BAD_CREDENTIALS = { v4: 4, v5: 0x86 };
 
 interface MqttPacketModule {
 	generate: (packet: Packet, options?: object) => Uint8Array;
@@ -57,7 +61,12 @@ export function answerRefusedPublishesPrecisely(): void {
 
 	const generate = mqttPacket.generate;
 	mqttPacket.generate = Object.assign(
-		(packet: Packet, options?: object): Uint8Array => {
+		(packet: Packet, options?: { protocolVersion?: number }): Uint8Array => {
+			// Harper refuses credentials with reasonCode 4 and returnCode 0x86: each the other version's code, so an
+			// MQTT 5 client reads "0x04" (no such reason) and a 3.1.1 client "134" (no such return code).
+			if (packet.cmd === 'connack' && packet.reasonCode === BAD_CREDENTIALS.v4) {
+				return generate({ ...packet, reasonCode: BAD_CREDENTIALS.v5, returnCode: BAD_CREDENTIALS.v4 }, options);
+			}
 			const refusal = pending;
 			if (refusal && (packet.cmd === 'puback' || packet.cmd === 'pubrec')) {
 				pending = undefined;

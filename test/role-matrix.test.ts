@@ -1,0 +1,334 @@
+/**
+ * Roles × protocols: every action in test/security/role-matrix.ts, tried by every kind of account, on a real
+ * Harper with `authorizeLocal` off, with the roles Marquee ships (roles.yaml) and a device account bound to one
+ * sign. Each refused write must leave the record as it was. The same expectations are the table in
+ * docs/security.md; the last test fails if the two differ.
+ */
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import mqtt, { type IClientOptions } from 'mqtt';
+import WebSocket from 'ws';
+import { basicAuth, mqttPublish, operation, rest, type MqttPeer } from './harness/clients.ts';
+import type { Credentials } from './harness/harper.ts';
+import { Inbox } from './harness/clients.ts';
+import { ACTIONS, ACTORS, EXPECTED, matrixMarkdown, type Action, type Actor } from './security/role-matrix.ts';
+
+const server = inject('harper');
+const DEADLINE_MS = 5000;
+const OWN = 'rm-own';
+const OTHER = 'rm-other';
+
+const accounts: Record<'operator' | 'viewer' | 'device', Credentials & { role: string }> = {
+	operator: { username: 'rm-operator', password: 'rm-operator-password', role: 'marquee_operator' },
+	viewer: { username: 'rm-viewer', password: 'rm-viewer-password', role: 'marquee_viewer' },
+	device: { username: 'rm-device', password: 'rm-device-password', role: 'marquee_device' },
+};
+
+function credentialsOf(actor: Actor): Credentials | null {
+	if (actor === 'admin') return server.admin;
+	if (actor === 'anonymous') return null;
+	const { username, password } = accounts[actor === 'deviceOther' ? 'device' : actor];
+	return { username, password };
+}
+
+/** The sign an actor acts on: a device's own sign, another one, or (for everyone else) the device's sign. */
+const signFor = (actor: Actor): string => (actor === 'deviceOther' ? OTHER : OWN);
+
+let serial = 0;
+const fresh = (prefix: string): string => `${prefix}-${++serial}`;
+
+// ---- observers: what a real client sees -------------------------------------------------------------------
+
+async function restOutcome(method: string, path: string, user: Credentials | null, body?: unknown): Promise<string> {
+	const { status } = await rest(server, method, path, body, { user });
+	return status >= 200 && status < 300 ? 'ok' : String(status);
+}
+
+/** ok once the stream delivers the record's current state, else the HTTP status. */
+async function sseOutcome(path: string, id: string, user: Credentials | null): Promise<string> {
+	const abort = new AbortController();
+	const timer = setTimeout(() => abort.abort(), DEADLINE_MS);
+	try {
+		const response = await fetch(`${server.httpUrl}${path}`, {
+			headers: { accept: 'text/event-stream', ...(user ? { authorization: basicAuth(user) } : {}) },
+			signal: abort.signal,
+		});
+		if (response.status !== 200) return String(response.status);
+		const decoder = new TextDecoder();
+		const reader = response.body!.getReader();
+		let text = '';
+		for (let read = await reader.read(); !read.done; read = await reader.read()) {
+			text += decoder.decode(read.value, { stream: true });
+			if (text.includes(`"id":"${id}"`)) return 'ok';
+		}
+		return 'stream ended without the record';
+	} finally {
+		clearTimeout(timer);
+		abort.abort();
+	}
+}
+
+/** Opens a WebSocket and reports what happened first: a message (ok), a close code, or an HTTP refusal. */
+async function wsOutcome(path: string, user: Credentials | null, change?: object): Promise<string> {
+	const socket = new WebSocket(`${server.wsUrl}${path}`, { headers: user ? { authorization: basicAuth(user) } : {} });
+	const inbox = new Inbox<{ type?: string; statusCode?: number; value?: { text?: string } }>();
+	try {
+		return await new Promise<string>((resolve) => {
+			const timer = setTimeout(() => resolve('no answer'), DEADLINE_MS);
+			const done = (outcome: string): void => {
+				clearTimeout(timer);
+				resolve(outcome);
+			};
+			socket.on('unexpected-response', (_request, response) => done(String(response.statusCode)));
+			socket.on('close', (code) => done(`close ${code}`));
+			socket.on('message', (data: Buffer) => inbox.push(JSON.parse(data.toString('utf8')) as never));
+			socket.on('open', () => {
+				inbox
+					.waitFor((message) => message.type === 'put', 'the current record', DEADLINE_MS)
+					.then(
+						() => {
+							if (!change) return done('ok');
+							socket.send(JSON.stringify(change));
+							const text = (change as { text?: string }).text;
+							inbox
+								.waitForNext(
+									(message) => message.type === 'error' || message.value?.text === text,
+									'the change or an error',
+									DEADLINE_MS
+								)
+								.then(
+									(answer) => done(answer.type === 'error' ? `error ${answer.statusCode}` : 'ok'),
+									() => done('no answer')
+								);
+						},
+						() => done('no current record')
+					);
+			});
+		});
+	} finally {
+		socket.terminate();
+	}
+}
+
+async function mqttClient(user: Credentials | null, overWebSocket = false): Promise<MqttPeer | string> {
+	const options: IClientOptions = { protocolVersion: 5, reconnectPeriod: 0, connectTimeout: DEADLINE_MS };
+	if (user) Object.assign(options, { username: user.username, password: user.password });
+	const url = overWebSocket ? `${server.wsUrl}/mqtt` : server.mqttUrl;
+	try {
+		const client = await mqtt.connectAsync(url, overWebSocket ? { ...options, wsOptions: {} } : options);
+		const inbox = new Inbox<{ topic: string; payload: string; json: unknown }>();
+		client.on('message', (topic, payload) => inbox.push({ topic, payload: payload.toString(), json: null }));
+		return { client, inbox, close: () => client.endAsync() };
+	} catch (err) {
+		const code = (err as { code?: unknown }).code;
+		return typeof code === 'number' ? `CONNACK 0x${code.toString(16)}` : `connect failed: ${String(err)}`;
+	}
+}
+
+const hex = (code: number): string => `0x${code.toString(16)}`;
+
+/** ok once a message on `topic` arrives after subscribing (Marquee sends the current state at once), else SUBACK code. */
+async function mqttSubscribeOutcome(user: Credentials | null, topic: string, overWebSocket = false): Promise<string> {
+	const peer = await mqttClient(user, overWebSocket);
+	if (typeof peer === 'string') return peer;
+	try {
+		try {
+			await peer.client.subscribeAsync(topic, { qos: 1 });
+		} catch (err) {
+			// mqtt.js rejects a refused subscription with the SUBACK's reason codes.
+			const codes = (err as { packet?: { granted?: number[] } }).packet?.granted;
+			if (codes?.[0] !== undefined) return hex(codes[0]);
+			throw err;
+		}
+		const prefix = topic.replace('#', '');
+		await peer.inbox.waitFor((message) => message.topic.startsWith(prefix), `a message on ${topic}`, DEADLINE_MS);
+		return 'ok';
+	} finally {
+		await peer.close();
+	}
+}
+
+async function mqttPublishOutcome(
+	user: Credentials | null,
+	topic: string,
+	payload: object,
+	retain: boolean
+): Promise<string> {
+	const peer = await mqttClient(user);
+	if (typeof peer === 'string') return peer;
+	try {
+		const code = await mqttPublish(peer, topic, JSON.stringify(payload), retain);
+		return code === 0 ? 'ok' : hex(code);
+	} finally {
+		await peer.close();
+	}
+}
+
+// ---- the actions ------------------------------------------------------------------------------------------
+
+/** Which record an action writes, so a refusal can be checked to have changed nothing. */
+const WRITES: Partial<Record<Action, 'LedSign' | 'SignStatus'>> = {
+	restPatchSign: 'LedSign',
+	restDeleteSign: 'LedSign',
+	wsWriteSign: 'LedSign',
+	mqttPublishRetained: 'LedSign',
+	restPutStatus: 'SignStatus',
+	mqttPublishStatus: 'SignStatus',
+};
+
+async function attempt(action: Action, actor: Actor): Promise<string> {
+	const user = credentialsOf(actor);
+	const sign = signFor(actor);
+	const text = fresh(`by ${actor}`);
+	const status = { online: true, shownVersion: 1, firmware: `rm ${actor}`, rssi: -60, width: 32, height: 8 };
+	switch (action) {
+		case 'restGetSign':
+			return restOutcome('GET', `/LedSign/${sign}`, user);
+		case 'restGetAll':
+			return restOutcome('GET', '/LedSign/', user);
+		case 'restPatchSign':
+			return restOutcome('PATCH', `/LedSign/${sign}`, user, { text });
+		case 'restPostSign':
+			return restOutcome('POST', '/LedSign/', user, { id: fresh('rm-new'), text });
+		case 'restDeleteSign':
+			return restOutcome('DELETE', `/LedSign/${await deletable(actor)}`, user);
+		case 'sseSign':
+			return sseOutcome(`/LedSign/${sign}`, sign, user);
+		case 'wsReadSign':
+			return wsOutcome(`/LedSign/${sign}`, user);
+		case 'wsWriteSign':
+			return wsOutcome(`/LedSign/${sign}`, user, { text });
+		case 'mqttSubscribeSign':
+			return mqttSubscribeOutcome(user, `LedSign/${sign}`);
+		case 'mqttSubscribeAll':
+			return mqttSubscribeOutcome(user, 'LedSign/#');
+		case 'mqttPublishRetained':
+			return mqttPublishOutcome(user, `LedSign/${sign}`, { text }, true);
+		case 'mqttPublishTransient':
+			return mqttPublishOutcome(user, `LedSign/${sign}`, { text }, false);
+		case 'mqttWsSubscribeSign':
+			return mqttSubscribeOutcome(user, `LedSign/${sign}`, true);
+		case 'restGetStatus':
+			return restOutcome('GET', `/SignStatus/${sign}`, user);
+		case 'restPutStatus':
+			return restOutcome('PUT', `/SignStatus/${sign}`, user, status);
+		case 'mqttSubscribeStatus':
+			return mqttSubscribeOutcome(user, `SignStatus/${sign}`);
+		case 'mqttPublishStatus':
+			return mqttPublishOutcome(user, `SignStatus/${sign}`, status, true);
+	}
+}
+
+/** A device may only try to delete its own sign; anyone else gets a sign of their own to delete. */
+async function deletable(actor: Actor): Promise<string> {
+	if (actor === 'device' || actor === 'deviceOther') return signFor(actor);
+	const id = fresh('rm-doomed');
+	await rest(server, 'PUT', `/LedSign/${id}`, { text: 'to be deleted' });
+	return id;
+}
+
+const stored = async (table: string, id: string): Promise<unknown> =>
+	(await rest(server, 'GET', `/${table}/${id}`)).body;
+
+beforeAll(async () => {
+	for (const { username, password, role } of Object.values(accounts)) {
+		await operation(server, { operation: 'add_user', username, password, role, active: true });
+	}
+	await operation(server, {
+		operation: 'upsert',
+		database: 'data',
+		table: 'DeviceAccount',
+		records: [{ id: accounts.device.username, sign: OWN }],
+	});
+	for (const id of [OWN, OTHER]) {
+		await rest(server, 'PUT', `/LedSign/${id}`, { text: `sign ${id}` });
+		await rest(server, 'PUT', `/SignStatus/${id}`, {
+			online: true,
+			shownVersion: 1,
+			firmware: 'setup',
+			width: 32,
+			height: 8,
+		});
+	}
+});
+
+afterAll(async () => {
+	for (const { username } of Object.values(accounts)) await operation(server, { operation: 'drop_user', username });
+});
+
+describe.each(ACTORS)('%s', (actor) => {
+	it.each(ACTIONS)(`%s`, async (action) => {
+		const table = WRITES[action];
+		const target = signFor(actor);
+		const before = table ? await stored(table, target) : undefined;
+		const outcome = await attempt(action, actor);
+		expect(outcome).toBe(EXPECTED[action][actor]);
+		if (table && outcome !== 'ok' && action !== 'restDeleteSign') expect(await stored(table, target)).toEqual(before);
+	});
+});
+
+describe('the bound device', () => {
+	it('never changed or deleted the other sign', async () => {
+		expect(await stored('LedSign', OTHER)).toMatchObject({ text: `sign ${OTHER}`, version: 1 });
+		expect(await stored('SignStatus', OTHER)).toMatchObject({ firmware: 'setup' });
+	});
+
+	it('loses its sign when its binding is removed', async () => {
+		await operation(server, {
+			operation: 'delete',
+			database: 'data',
+			table: 'DeviceAccount',
+			ids: [accounts.device.username],
+		});
+		try {
+			expect(await attempt('restGetSign', 'device')).toBe('403');
+			expect(await attempt('mqttPublishStatus', 'device')).toBe('0x87');
+		} finally {
+			await operation(server, {
+				operation: 'upsert',
+				database: 'data',
+				table: 'DeviceAccount',
+				records: [{ id: accounts.device.username, sign: OWN }],
+			});
+		}
+	});
+
+	it('marks its sign offline with its last will', async () => {
+		const { username, password } = accounts.device;
+		const client = await mqtt.connectAsync(server.mqttUrl, {
+			protocolVersion: 5,
+			reconnectPeriod: 0,
+			username,
+			password,
+			will: { topic: `SignStatus/${OWN}`, payload: Buffer.from('{"online":false}'), qos: 1, retain: true },
+		});
+		await client.publishAsync(`SignStatus/${OWN}`, '{"online":true}', { qos: 1, retain: true });
+		expect(await stored('SignStatus', OWN)).toMatchObject({ online: true });
+		(client.stream as { destroy(): void }).destroy();
+		await expect
+			.poll(async () => ((await stored('SignStatus', OWN)) as { online?: boolean }).online, { timeout: DEADLINE_MS })
+			.toBe(false);
+		client.end(true);
+	});
+});
+
+/** A Markdown table's cells, row by row, whatever its column padding (Prettier aligns tables). */
+const cellsOf = (table: string): string[][] =>
+	table
+		.trim()
+		.split('\n')
+		.map((line) =>
+			line
+				.split('|')
+				.slice(1, -1)
+				.map((cell) => cell.trim().replace(/^-+$/, '---'))
+		);
+
+describe('docs/security.md', () => {
+	it('shows the table these tests check', () => {
+		const doc = readFileSync(new URL('../docs/security.md', import.meta.url), 'utf8');
+		const table = /<!-- role-matrix:start -->\n([\s\S]*?)\n<!-- role-matrix:end -->/.exec(doc)?.[1];
+		expect(table, 'the table between the role-matrix markers').toBeDefined();
+		expect(cellsOf(table ?? '')).toEqual(cellsOf(matrixMarkdown()));
+	});
+});
