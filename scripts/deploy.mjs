@@ -9,13 +9,10 @@
  *   CLI_TARGET_PASSWORD  its password (read by the Harper CLI from the environment; never printed or passed as an argument)
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { loadDotEnv, operationsClient, PROJECT as project } from './operations.mjs';
 
-const project = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const envFile = join(project, '.env');
-if (existsSync(envFile)) process.loadEnvFile(envFile);
+loadDotEnv();
 
 const missing = ['CLI_TARGET', 'CLI_TARGET_USERNAME', 'CLI_TARGET_PASSWORD'].filter((name) => !process.env[name]);
 if (missing.length > 0) {
@@ -25,24 +22,16 @@ if (missing.length > 0) {
 
 const target = process.env.CLI_TARGET;
 const username = process.env.CLI_TARGET_USERNAME;
-const authorization = `Basic ${Buffer.from(`${username}:${process.env.CLI_TARGET_PASSWORD}`).toString('base64')}`;
+const call = operationsClient({ target, username, password: process.env.CLI_TARGET_PASSWORD });
 
 /** One operations API call to the target, as the deploy user; `whileRestarting` tolerates a target that is down. */
 async function operation(body, { whileRestarting = false } = {}) {
-	let response;
 	try {
-		response = await fetch(target, {
-			method: 'POST',
-			headers: { 'content-type': 'application/json', authorization },
-			body: JSON.stringify(body),
-		});
+		return await call(body);
 	} catch (err) {
-		if (whileRestarting) return undefined;
-		fail(`cannot reach ${target}: ${err.cause?.code ?? err.message}`);
+		if (whileRestarting && err.status === 0) return undefined;
+		fail(err.message);
 	}
-	if (response.status === 401 || response.status === 403) fail(`${target} refused the credentials of "${username}"`);
-	if (!response.ok) fail(`${target} answered ${response.status} to ${body.operation}`);
-	return response.json();
 }
 
 function fail(message) {
