@@ -18,7 +18,7 @@ import { sendMqttWithoutDelay } from './src/server/mqtt-nodelay.ts';
 import { LIMITS } from './src/server/abuse-guard.ts';
 import { limitTransportMessages } from './src/server/transport-limits.ts';
 import { limitMqttConnections } from './src/server/mqtt-connection-quota.ts';
-import { answerRefusedPublishesPrecisely } from './src/server/mqtt-reason-codes.ts';
+import { answerRefusedPublishesPrecisely } from './src/server/mqtt-refusals.ts';
 
 installStrictJson();
 sendMqttWithoutDelay();

@@ -23,7 +23,7 @@ import { checkSignId, type ChangeMode, type WriteDecision } from '../sign-rules.
 import { admitChange, admitConnection, admitMessageSize } from './abuse-guard.ts';
 import { accountOf, boundSign } from './accounts.ts';
 import { deviceMay, type Access } from './device-scope.ts';
-import { refuse, signError, webSocketError, type SignError } from './errors.ts';
+import { isSignError, refuse, signError, webSocketError, type SignError } from './errors.ts';
 import { transaction, type HarperTable, type RecordStore, type WriteContext } from './harper-runtime.ts';
 import { jsonPayload } from './payloads.ts';
 import { isMqtt, isStaleWill, isWill, type HarperContext, type StoredWill } from './protocol.ts';
@@ -289,8 +289,17 @@ export function withProtocolEdges<R extends { id: string }>(Table: HarperTable, 
 		/** The abuse limits, for a client's change that its role allows: message size, then the rate limits. */
 		#admit(target: RequestTarget, input: unknown): void {
 			if (!target.checkPermission) return;
-			admitMessageSize(input);
-			admitChange(accountOf(this.getCurrentUser()), `${rules.name}/${String(target.id)}`);
+			try {
+				admitMessageSize(input);
+				admitChange(accountOf(this.getCurrentUser()), `${rules.name}/${String(target.id)}`);
+			} catch (refusal) {
+				// Harper builds an HTTP refusal's headers from the request's responseHeaders, not the thrown object.
+				const headers = (this.getContext() as { responseHeaders?: { set(name: string, value: string): void } })
+					.responseHeaders;
+				if (isSignError(refusal))
+					for (const [name, value] of Object.entries(refusal.headers ?? {})) headers?.set(name, value);
+				throw refusal;
+			}
 		}
 	}
 

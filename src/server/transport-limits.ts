@@ -5,35 +5,14 @@
  * memory one connection can make the server hold before that check runs.
  */
 import { server } from 'harperdb';
+import { disconnectWithReason, isWebSocket, type MqttSocket, type WebSocketConnection } from './mqtt-disconnect.ts';
 import { packetSizeGuard } from './mqtt-packet-size.ts';
 
-/** MQTT v5 DISCONNECT, reason 0x95 "Packet too large". */
-const DISCONNECT_TOO_LARGE = Uint8Array.of(0xe0, 0x01, 0x95);
-/** WebSocket close code 1009, "Message Too Big". */
-const MESSAGE_TOO_BIG = 1009;
-
-interface TcpSocket {
-	on(event: 'data', listener: (chunk: Uint8Array) => void): unknown;
-	pause(): unknown;
-	write(data: Uint8Array, done: () => void): unknown;
-	destroy(): unknown;
-}
-
-interface WebSocketConnection {
-	on(event: 'message', listener: (data: Uint8Array) => void): unknown;
-	close(code: number, reason: string): unknown;
-	/** ws's frame reader; it closes the socket with 1009 when a message exceeds `_maxPayload`. */
-	_receiver?: { _maxPayload?: number };
-}
-
 interface MqttEvents {
-	on(event: 'connection', listener: (socket: TcpSocket | WebSocketConnection) => void): unknown;
+	on(event: 'connection', listener: (socket: MqttSocket) => void): unknown;
 }
 
 type WsListener = (ws: WebSocketConnection, request: unknown, completion: unknown, next?: WsListener) => unknown;
-
-const isWebSocket = (socket: TcpSocket | WebSocketConnection): socket is WebSocketConnection =>
-	'close' in socket && !('write' in socket);
 
 /**
  * `messageBytes`: the largest message (JSON) a client may send. An MQTT packet also carries its topic and
@@ -56,17 +35,11 @@ export function limitTransportMessages(messageBytes: number): void {
 	const events = (server as unknown as { mqtt?: { events?: MqttEvents } }).mqtt?.events;
 	events?.on('connection', (socket) => {
 		const withinLimit = packetSizeGuard(packetBytes);
-		if (isWebSocket(socket)) {
-			socket.on('message', (data) => {
-				if (!withinLimit(data)) socket.close(MESSAGE_TOO_BIG, `MQTT packets are limited to ${packetBytes} bytes`);
-			});
-			return;
-		}
-		socket.on('data', (chunk) => {
-			if (withinLimit(chunk)) return;
-			// Stop reading at once, so Harper's parser gets no more of the packet; say why, then close.
-			socket.pause();
-			socket.write(DISCONNECT_TOO_LARGE, () => socket.destroy());
-		});
+		const tooLarge = `MQTT packets are limited to ${packetBytes} bytes`;
+		const check = (data: Uint8Array): void => {
+			if (!withinLimit(data)) disconnectWithReason(socket, 0x95, tooLarge);
+		};
+		if (isWebSocket(socket)) socket.on('message', check);
+		else socket.on('data', check);
 	});
 }

@@ -1,0 +1,44 @@
+/**
+ * Ends an MQTT connection with an MQTT 5 DISCONNECT that says why, over TCP or WebSocket. (A 3.1.1 client has
+ * no DISCONNECT from the server; it just sees the connection close, which is all 3.1.1 offers.)
+ */
+
+/** The socket Harper hands to `server.mqtt.events` listeners: a TCP/TLS socket or a ws WebSocket. */
+export type MqttSocket = TcpSocket | WebSocketConnection;
+
+export interface TcpSocket {
+	on(event: 'data', listener: (chunk: Uint8Array) => void): unknown;
+	removeAllListeners(event: 'data'): unknown;
+	resume(): unknown;
+	end(data: Uint8Array): unknown;
+	destroy(): unknown;
+}
+
+export interface WebSocketConnection {
+	on(event: 'message', listener: (data: Uint8Array) => void): unknown;
+	send(data: Uint8Array): unknown;
+	close(code: number, reason: string): unknown;
+	/** ws's frame reader; it closes the socket with 1009 when a message exceeds `_maxPayload`. */
+	_receiver?: { _maxPayload?: number };
+}
+
+export const isWebSocket = (socket: MqttSocket): socket is WebSocketConnection =>
+	'send' in socket && !('write' in socket);
+
+/** WebSocket close code 1009, "Message Too Big"; 1008, "Policy Violation". */
+const WS_CLOSE = { 0x95: 1009, 0x96: 1008 } as const;
+
+export function disconnectWithReason(socket: MqttSocket, reasonCode: 0x95 | 0x96, reason: string): void {
+	const packet = Uint8Array.of(0xe0, 0x01, reasonCode);
+	if (isWebSocket(socket)) {
+		socket.send(packet);
+		socket.close(WS_CLOSE[reasonCode], reason);
+		return;
+	}
+	// Harper's parser gets nothing more from this client: what it still sends is read and dropped, so the
+	// connection closes cleanly (closing with unread data would reset it, and the client could lose the reason).
+	socket.removeAllListeners('data');
+	socket.resume();
+	socket.end(packet);
+	setTimeout(() => socket.destroy(), 2000).unref();
+}

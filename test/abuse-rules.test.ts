@@ -1,0 +1,111 @@
+/** The pure parts of the abuse limits and the device binding: no server needed. */
+import { describe, expect, it } from 'vitest';
+import { ABUSE_LIMITS, limitsFrom } from '../src/server/abuse-limits.ts';
+import { ConnectionQuota } from '../src/server/connection-quota.ts';
+import { deviceMay } from '../src/server/device-scope.ts';
+import { packetSizeGuard } from '../src/server/mqtt-packet-size.ts';
+import { RateLimiter } from '../src/server/rate-limiter.ts';
+
+describe('RateLimiter', () => {
+	it('allows a burst, then one change per 1/perSecond, and says how long to wait', () => {
+		const limiter = new RateLimiter({ perSecond: 2, burst: 3 });
+		expect([0, 0, 0].map(() => limiter.take('a', 1000))).toEqual([0, 0, 0]);
+		expect(limiter.take('a', 1000)).toBe(500);
+		expect(limiter.take('a', 1250)).toBe(250);
+		expect(limiter.take('a', 1500)).toBe(0);
+		expect(limiter.take('b', 1500)).toBe(0);
+	});
+
+	it('never stores more than a burst, however long the quiet', () => {
+		const limiter = new RateLimiter({ perSecond: 10, burst: 2 });
+		limiter.take('a', 0);
+		const taken = [0, 0, 0].map(() => limiter.take('a', 1_000_000));
+		expect(taken.filter((wait) => wait === 0)).toHaveLength(2);
+	});
+
+	it('forgets keys that have refilled once it remembers too many', () => {
+		const limiter = new RateLimiter({ perSecond: 1, burst: 1 }, 100);
+		for (let i = 0; i < 1000; i++) limiter.take(`k${i}`, i * 1000);
+		expect(limiter.size).toBeLessThanOrEqual(101);
+	});
+});
+
+describe('ConnectionQuota', () => {
+	it('counts per account and releases each connection once', () => {
+		const quota = new ConnectionQuota(2);
+		const first = quota.open('a');
+		expect(quota.open('a')).toBeDefined();
+		expect(quota.open('a')).toBeUndefined();
+		expect(quota.open('b')).toBeDefined();
+		first?.();
+		first?.();
+		expect(quota.count('a')).toBe(1);
+		expect(quota.open('a')).toBeDefined();
+	});
+});
+
+describe('limitsFrom (MARQUEE_LIMITS)', () => {
+	it('keeps the defaults without overrides and merges partial ones', () => {
+		expect(limitsFrom(undefined)).toBe(ABUSE_LIMITS);
+		const limits = limitsFrom('{"writesPerSign":{"perSecond":2},"connectionsPerAccount":3}');
+		expect(limits.writesPerSign).toEqual({ perSecond: 2, burst: ABUSE_LIMITS.writesPerSign.burst });
+		expect(limits.connectionsPerAccount).toBe(3);
+		expect(limits.messageBytes).toBe(ABUSE_LIMITS.messageBytes);
+	});
+
+	it.each([
+		['[]', 'a JSON object'],
+		['{"writesPerSecond":1}', 'unknown limit "writesPerSecond"'],
+		['{"messageBytes":-1}', 'messageBytes must be a positive number'],
+		['{"writesPerAccount":{"burst":"10"}}', 'writesPerAccount.burst must be a positive number'],
+	])('refuses %s, naming what is wrong', (json, message) => {
+		expect(() => limitsFrom(json)).toThrow(message);
+	});
+});
+
+describe('deviceMay', () => {
+	it('lets a device read its own sign and report its own status, and nothing else', () => {
+		expect(deviceMay('lobby', 'LedSign', 'lobby', 'read')).toBe(true);
+		expect(deviceMay('lobby', 'SignStatus', 'lobby', 'write')).toBe(true);
+		expect(deviceMay('lobby', 'LedSign', 'lobby', 'write')).toBe(false);
+		expect(deviceMay('lobby', 'SignStatus', 'lobby', 'read')).toBe(false);
+		expect(deviceMay('lobby', 'LedSign', 'cafe', 'read')).toBe(false);
+		expect(deviceMay('lobby', 'LedSign', undefined, 'read')).toBe(false);
+		expect(deviceMay('lobby', 'DeviceAccount', 'lobby', 'read')).toBe(false);
+		expect(deviceMay(null, 'LedSign', 'lobby', 'read')).toBe(false);
+	});
+});
+
+describe('packetSizeGuard', () => {
+	/** An MQTT fixed header: packet type byte and the remaining length as MQTT's variable-length integer. */
+	const header = (length: number): number[] => {
+		const bytes = [0x30];
+		do {
+			let byte = length % 128;
+			length = Math.floor(length / 128);
+			if (length > 0) byte |= 0x80;
+			bytes.push(byte);
+		} while (length > 0);
+		return bytes;
+	};
+	const packet = (length: number): Uint8Array =>
+		Uint8Array.from([...header(length), ...new Array<number>(length).fill(7)]);
+
+	it('passes packets up to the limit, whole or split anywhere', () => {
+		const stream = Buffer.concat([packet(100), packet(0), packet(1000), packet(1024)]);
+		for (const size of [1, 3, 7, 64, stream.length]) {
+			const withinLimit = packetSizeGuard(1024);
+			for (let at = 0; at < stream.length; at += size) expect(withinLimit(stream.subarray(at, at + size))).toBe(true);
+		}
+	});
+
+	it('refuses a packet announced bigger than the limit from its header alone', () => {
+		const withinLimit = packetSizeGuard(1024);
+		expect(withinLimit(packet(10))).toBe(true);
+		expect(withinLimit(Uint8Array.from(header(2_000_000)))).toBe(false);
+	});
+
+	it('refuses a remaining length longer than MQTT allows (malformed)', () => {
+		expect(packetSizeGuard(Number.MAX_SAFE_INTEGER)(Uint8Array.of(0x30, 0xff, 0xff, 0xff, 0xff, 0x01))).toBe(false);
+	});
+});
