@@ -373,6 +373,47 @@ describe('a production Harper', () => {
 			// The same certificate serves MQTT over TLS.
 			expect((await serverCertificate(harper.ports.mqtt)).fingerprint256).toBe(certificate.fingerprint256);
 		});
+
+		it('lets a client verify it with the CA that list_certificates returns (docs/security.md, TLS step 1)', async () => {
+			const listed = await new Promise<string>((resolve, reject) => {
+				const request = httpsRequest(
+					harper.operationsUrl,
+					{
+						method: 'POST',
+						headers: { 'content-type': 'application/json', 'authorization': basicAuth(harper.admin) },
+						...TRUST_SELF_SIGNED,
+					},
+					(response) => {
+						let text = '';
+						response.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+						response.on('end', () => resolve(text));
+					}
+				);
+				request.on('error', reject);
+				request.end('{"operation":"list_certificates"}');
+			});
+			const authorities = (JSON.parse(listed) as { is_authority?: boolean; certificate?: string }[]).filter(
+				(entry) => entry.is_authority && entry.certificate
+			);
+			expect(authorities.length).toBeGreaterThan(0);
+			// Verified for real this time: the TLS handshake succeeds against one of the listed CAs.
+			const verifiedBy = await Promise.all(
+				authorities.map(
+					(authority) =>
+						new Promise<boolean>((resolve) => {
+							const socket = tlsConnect(
+								{ host: '127.0.0.1', port: harper.ports.http, servername: 'localhost', ca: authority.certificate },
+								() => {
+									resolve(socket.authorized);
+									socket.end();
+								}
+							);
+							socket.on('error', () => resolve(false));
+						})
+				)
+			);
+			expect(verifiedBy).toContain(true);
+		});
 	});
 });
 
