@@ -19,6 +19,7 @@ import { LIMITS } from './src/server/abuse-guard.ts';
 import { limitTransportMessages } from './src/server/transport-limits.ts';
 import { limitMqttConnections } from './src/server/mqtt-connection-quota.ts';
 import { answerRefusedPublishesPrecisely } from './src/server/mqtt-refusals.ts';
+import { closedWhenLocalAuthIsOn } from './src/server/production-guard.ts';
 
 installStrictJson();
 sendMqttWithoutDelay();
@@ -28,9 +29,10 @@ answerRefusedPublishesPrecisely();
 
 /**
  * One record per sign: what it shows. Exported as `LedSign`, which is the URL path (/LedSign/<id>) and the
- * MQTT topic root (LedSign/<id>).
+ * MQTT topic root (LedSign/<id>). Like SignStatus, it refuses everything when Harper would let anyone on this
+ * machine in as the super user outside dev mode (src/server/production-guard.ts).
  */
-export class LedSign extends withProtocolEdges<LedSignRecord>(tableNamed('LedSign'), {
+const SignTable = withProtocolEdges<LedSignRecord>(tableNamed('LedSign'), {
 	name: 'LedSign',
 	noun: 'sign',
 	decide: (id, current, input, mode) => decideWrite(id, current, input, mode),
@@ -43,18 +45,20 @@ export class LedSign extends withProtocolEdges<LedSignRecord>(tableNamed('LedSig
 		transient: true,
 	}),
 	creatable: true,
-}) {}
+});
+export class LedSign extends closedWhenLocalAuthIsOn(SignTable) {}
 
 /**
  * One record per sign: what its device reports (online, what it shows, firmware, signal, display size). Devices
  * write it over MQTT: a retained birth message, reports, and a retained last will that marks them offline.
  */
-export class SignStatus extends withProtocolEdges<SignStatusRecord>(tableNamed('SignStatus'), {
+const StatusTable = withProtocolEdges<SignStatusRecord>(tableNamed('SignStatus'), {
 	name: 'SignStatus',
 	noun: 'sign status',
 	decide: (id, current, input, mode) => decideStatusWrite(id, current, input, mode),
 	creatable: false,
-}) {}
+});
+export class SignStatus extends closedWhenLocalAuthIsOn(StatusTable) {}
 
 /** The rules, read-only, so panels and devices learn the limits from the server: GET /SignRules. */
 export class SignRules extends Resource {

@@ -6,6 +6,9 @@
  * it installs it first without asking anything: data in $ROOTPATH (default ~/hdb), an `admin` user whose
  * generated password is written to a file only you can read. `dev` also recompiles the TypeScript on change
  * (tsc --watch), and Harper's dev mode restarts the app when the compiled output changes.
+ *
+ * `run` never serves with dev mode's conveniences, even on a root that `npm run dev` installed (whose
+ * harperdb-config.yaml says `authorizeLocal: true`): see RUN_OVERRIDES.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -75,7 +78,52 @@ if (mode === 'dev') {
 		);
 	}
 }
-const harper = spawn(process.execPath, [harperBin, mode, project], { cwd: project, stdio: 'inherit' });
+/**
+ * Settings `run` forces on Harper, whatever its config file says: no login-free access from this machine
+ * (authorizeLocal), no anonymous MQTT, no Node inspector. They go in HARPER_SET_CONFIG, which Harper applies over
+ * harperdb-config.yaml and also writes into it; but Harper records each value it replaced
+ * (<root>/backup/.harper-config-state.json) and puts it back at the next start without the override, so a later
+ * `npm run dev` on the same root still has its auto-login. (The environment variable
+ * AUTHENTICATION_AUTHORIZELOCAL cannot do this: Harper reads even "false" as on, so it is removed instead.)
+ */
+const RUN_OVERRIDES = {
+	authentication: { authorizeLocal: false },
+	mqtt: { requireAuthentication: true },
+	threads: { debug: false },
+};
+
+/** `over` laid onto `base`, object by object. */
+function merged(base, over) {
+	const result = { ...base };
+	for (const [key, value] of Object.entries(over)) {
+		const current = result[key];
+		const bothObjects = [current, value].every((it) => typeof it === 'object' && it !== null && !Array.isArray(it));
+		result[key] = bothObjects ? merged(current, value) : value;
+	}
+	return result;
+}
+
+/** The environment Harper runs with: for `run`, the overrides above on top of any HARPER_SET_CONFIG of yours. */
+function harperEnv() {
+	if (mode === 'dev') return process.env;
+	const { AUTHENTICATION_AUTHORIZELOCAL: _ignored, DEV_MODE: _notDev, ...env } = process.env;
+	let yours = {};
+	if (env.HARPER_SET_CONFIG) {
+		try {
+			yours = JSON.parse(env.HARPER_SET_CONFIG);
+		} catch {
+			console.error('HARPER_SET_CONFIG is not valid JSON.');
+			process.exit(2);
+		}
+	}
+	return { ...env, HARPER_SET_CONFIG: JSON.stringify(merged(yours, RUN_OVERRIDES)) };
+}
+
+const harper = spawn(process.execPath, [harperBin, mode, project], {
+	cwd: project,
+	stdio: 'inherit',
+	env: harperEnv(),
+});
 children.push(harper);
 
 function stopAll(signal) {

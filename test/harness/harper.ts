@@ -3,10 +3,14 @@
  * touches ~/hdb or another instance), free loopback ports picked per run (Harper binds with SO_REUSEPORT,
  * so a clash would be silent), `authorizeLocal` off (so anonymous loopback requests are not super users),
  * one worker thread and no inspector. See ../shared/harper-notes.md §1.
+ * With `production: true` it is installed with Harper's production defaults and speaks TLS only (HTTPS, MQTT over
+ * TLS, the operations API over HTTPS), with Harper's generated self-signed certificate (see docs/security.md).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -36,13 +40,13 @@ export interface Credentials {
 }
 
 export interface HarperInstance {
-	/** e.g. http://127.0.0.1:41234 (REST, SSE, WebSocket, MQTT over WebSocket) */
+	/** e.g. http://127.0.0.1:41234 (REST, SSE, WebSocket, MQTT over WebSocket); https:// in production */
 	httpUrl: string;
-	/** e.g. ws://127.0.0.1:41234 */
+	/** e.g. ws://127.0.0.1:41234; wss:// in production */
 	wsUrl: string;
-	/** e.g. mqtt://127.0.0.1:41235 */
+	/** e.g. mqtt://127.0.0.1:41235; mqtts:// in production */
 	mqttUrl: string;
-	/** e.g. http://127.0.0.1:41236 (operations API) */
+	/** e.g. http://127.0.0.1:41236 (operations API); https:// in production */
 	operationsUrl: string;
 	admin: Credentials;
 	rootPath: string;
@@ -55,6 +59,8 @@ export interface HarperInstance {
 	restart(): Promise<void>;
 	/** Stops Harper (SIGTERM to the process it started, SIGKILL if it does not exit in time). */
 	stop(): Promise<void>;
+	/** Kills Harper at once (SIGKILL, no chance to flush or clean up), as a crash would; resolves once it is gone. */
+	kill(): Promise<void>;
 	/** Stops Harper and deletes its root folder and HOME. */
 	destroy(): Promise<void>;
 	/** Everything Harper printed so far. */
@@ -85,11 +91,14 @@ async function pickPorts(): Promise<HarperPorts> {
 	return { http, operations, mqtt };
 }
 
-function harperConfig(ports: HarperPorts): object {
+function harperConfig(ports: HarperPorts, production: boolean): Record<string, unknown> {
+	// In production every listener is the TLS one and every plain one is off (null).
+	const listener = (port: number): { port: number | null; securePort: number | null } =>
+		production ? { port: null, securePort: port } : { port, securePort: null };
 	return {
-		http: { port: ports.http, securePort: null },
-		operationsApi: { network: { port: ports.operations, securePort: null } },
-		mqtt: { network: { port: ports.mqtt, securePort: null }, webSocket: true, requireAuthentication: true },
+		http: listener(ports.http),
+		operationsApi: { network: listener(ports.operations) },
+		mqtt: { network: listener(ports.mqtt), webSocket: true, requireAuthentication: true },
 		// A JSON boolean: the env form AUTHENTICATION_AUTHORIZELOCAL=false is read as a truthy string.
 		authentication: { authorizeLocal: false },
 		threads: { count: 1, debug: false },
@@ -113,6 +122,52 @@ export interface StartOptions {
 	admin?: Credentials;
 	/** More environment for the Harper process (the app reads MARQUEE_* settings from it). */
 	env?: Record<string, string>;
+	/**
+	 * Install with Harper's production defaults (DEFAULTS_MODE=prod) and serve TLS only: HTTPS, MQTT over TLS and
+	 * the operations API over HTTPS on the picked ports, every plain listener off. The URLs use https/wss/mqtts.
+	 */
+	production?: boolean;
+	/** Settings laid over the harness's own (same shape as harperdb-config.yaml), e.g. to test a misconfiguration. */
+	config?: Record<string, unknown>;
+}
+
+/** `over` laid onto `base`, object by object (values that are not plain objects replace). */
+function merged(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+	const result = { ...base };
+	for (const [key, value] of Object.entries(over)) {
+		const current = result[key];
+		result[key] = isPlainObject(current) && isPlainObject(value) ? merged(current, value) : value;
+	}
+	return result;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+	return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * The status of one request, over HTTP or HTTPS. Harper's certificate is self-signed, so TLS requests accept it:
+ * they go to 127.0.0.1 only, to a server this harness started.
+ */
+export function requestStatus(
+	url: string,
+	init: { method?: string; headers?: Record<string, string>; body?: string } = {}
+): Promise<number> {
+	const target = new URL(url);
+	const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
+	return new Promise((resolve) => {
+		const request = send(
+			target,
+			{ method: init.method ?? 'GET', headers: init.headers, rejectUnauthorized: false },
+			(response) => {
+				response.resume();
+				resolve(response.statusCode ?? 0);
+			}
+		);
+		request.on('error', () => resolve(0));
+		request.setTimeout(5000, () => request.destroy());
+		request.end(init.body);
+	});
 }
 
 export async function startHarper({
@@ -121,6 +176,8 @@ export async function startHarper({
 	replicationHost,
 	admin = { username: 'admin', password: `test-${Math.random().toString(36).slice(2)}` },
 	env: extraEnv = {},
+	production = false,
+	config = {},
 }: StartOptions = {}): Promise<HarperInstance> {
 	const base = mkdtempSync(join(tmpdir(), 'marquee-harper-'));
 	const rootPath = join(base, 'root');
@@ -136,21 +193,28 @@ export async function startHarper({
 		TC_AGREEMENT: 'yes',
 		HDB_ADMIN_USERNAME: admin.username,
 		HDB_ADMIN_PASSWORD: admin.password,
-		DEFAULTS_MODE: 'dev',
+		DEFAULTS_MODE: production ? 'prod' : 'dev',
 		REPLICATION_HOSTNAME: replicationHost ?? 'localhost',
-		HARPER_SET_CONFIG: JSON.stringify({
-			...harperConfig(ports),
-			replication: replicationHost
-				? {
-						hostname: replicationHost,
-						url: `wss://${replicationHost}:${replicationPort}`,
-						securePort: replicationPort,
-						databases: '*',
-					}
-				: { securePort: null },
-		}),
+		HARPER_SET_CONFIG: JSON.stringify(
+			merged(
+				{
+					...harperConfig(ports, production),
+					replication: replicationHost
+						? {
+								hostname: replicationHost,
+								url: `wss://${replicationHost}:${replicationPort}`,
+								securePort: replicationPort,
+								databases: '*',
+							}
+						: { securePort: null },
+				},
+				config
+			)
+		),
 	};
-	const httpUrl = `http://127.0.0.1:${ports.http}`;
+	const secure = production ? 's' : '';
+	const httpUrl = `http${secure}://127.0.0.1:${ports.http}`;
+	const operationsUrl = `http${secure}://127.0.0.1:${ports.operations}`;
 	let child: ChildProcess | undefined;
 	const logStream = createWriteStream(logPath, { flags: 'a' });
 
@@ -179,18 +243,12 @@ export async function startHarper({
 
 	/** With the app: its /SignRules. Without: the operations API. */
 	function isServing(): Promise<number> {
-		const request =
-			withApp && appPath === PROJECT
-				? fetch(`${httpUrl}/SignRules`)
-				: fetch(`http://127.0.0.1:${ports.operations}`, {
-						method: 'POST',
-						headers: { 'content-type': 'application/json', 'authorization': basicAuthOf(admin) },
-						body: '{"operation":"get_components"}',
-					});
-		return request.then(
-			(response) => response.status,
-			() => 0
-		);
+		if (withApp && appPath === PROJECT) return requestStatus(`${httpUrl}/SignRules`);
+		return requestStatus(operationsUrl, {
+			method: 'POST',
+			headers: { 'content-type': 'application/json', 'authorization': basicAuthOf(admin) },
+			body: '{"operation":"get_components"}',
+		});
 	}
 
 	function readLog(): string {
@@ -212,12 +270,21 @@ export async function startHarper({
 		clearTimeout(timer);
 	}
 
+	async function kill(): Promise<void> {
+		const running = child;
+		child = undefined;
+		if (!running?.pid || running.exitCode !== null || running.signalCode !== null) return;
+		const exited = once(running, 'exit');
+		process.kill(running.pid, 'SIGKILL');
+		await exited;
+	}
+
 	await start();
 	return {
 		httpUrl,
-		wsUrl: `ws://127.0.0.1:${ports.http}`,
-		mqttUrl: `mqtt://127.0.0.1:${ports.mqtt}`,
-		operationsUrl: `http://127.0.0.1:${ports.operations}`,
+		wsUrl: `ws${secure}://127.0.0.1:${ports.http}`,
+		mqttUrl: `mqtt${secure}://127.0.0.1:${ports.mqtt}`,
+		operationsUrl,
 		admin,
 		rootPath,
 		ports,
@@ -228,6 +295,7 @@ export async function startHarper({
 			await start();
 		},
 		stop,
+		kill,
 		async destroy(): Promise<void> {
 			await stop();
 			logStream.end();
