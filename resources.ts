@@ -15,9 +15,11 @@ import { withProtocolEdges } from './src/server/protocol-edges.ts';
 import { tableNamed } from './src/server/harper-runtime.ts';
 import { installStrictJson } from './src/server/strict-json.ts';
 import { sendMqttWithoutDelay } from './src/server/mqtt-nodelay.ts';
+import { quietUnauthorizedForPages } from './src/server/quiet-unauthorized.ts';
 
 installStrictJson();
 sendMqttWithoutDelay();
+quietUnauthorizedForPages();
 
 /**
  * One record per sign: what it shows. Exported as `LedSign`, which is the URL path (/LedSign/<id>) and the
@@ -61,3 +63,6 @@ export class SignRules extends Resource {
 		return true;
 	}
 }
+
+/** The browser's login: who is signed in and what they may do (GET), log in (POST), log out (DELETE). */
+export { Session } from './src/server/session.ts';

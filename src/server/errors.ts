@@ -19,7 +19,9 @@ const STATUS = {
 	forbidden: 403,
 	notAllowed: 405,
 	conflict: 409,
+	unsupportedType: 415,
 	invalid: 422,
+	unavailable: 503,
 } as const;
 
 export function signError(kind: keyof typeof STATUS, error: string, fields: FieldErrors = {}): SignError {
