@@ -85,7 +85,7 @@ async function pickPorts(): Promise<HarperPorts> {
 	return { http, operations, mqtt };
 }
 
-function harperConfig(ports: HarperPorts): object {
+function harperConfig(ports: HarperPorts, logLevel: string): object {
 	return {
 		http: { port: ports.http, securePort: null },
 		operationsApi: { network: { port: ports.operations, securePort: null } },
@@ -95,7 +95,7 @@ function harperConfig(ports: HarperPorts): object {
 		threads: { count: 1, debug: false },
 		localStudio: { enabled: false },
 		replication: { securePort: null },
-		logging: { stdStreams: true, level: process.env.HARPER_LOG_LEVEL ?? 'warn' },
+		logging: { stdStreams: true, level: logLevel },
 	};
 }
 
@@ -113,6 +113,8 @@ export interface StartOptions {
 	admin?: Credentials;
 	/** More environment for the Harper process (the app reads MARQUEE_* settings from it). */
 	env?: Record<string, string>;
+	/** Harper's log level (default: $HARPER_LOG_LEVEL, else warn); a test of what reaches the log sets it. */
+	logLevel?: string;
 }
 
 export async function startHarper({
@@ -121,6 +123,7 @@ export async function startHarper({
 	replicationHost,
 	admin = { username: 'admin', password: `test-${Math.random().toString(36).slice(2)}` },
 	env: extraEnv = {},
+	logLevel = process.env.HARPER_LOG_LEVEL ?? 'warn',
 }: StartOptions = {}): Promise<HarperInstance> {
 	const base = mkdtempSync(join(tmpdir(), 'marquee-harper-'));
 	const rootPath = join(base, 'root');
@@ -139,7 +142,7 @@ export async function startHarper({
 		DEFAULTS_MODE: 'dev',
 		REPLICATION_HOSTNAME: replicationHost ?? 'localhost',
 		HARPER_SET_CONFIG: JSON.stringify({
-			...harperConfig(ports),
+			...harperConfig(ports, logLevel),
 			replication: replicationHost
 				? {
 						hostname: replicationHost,
