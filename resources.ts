@@ -20,12 +20,14 @@ import { limitTransportMessages } from './src/server/transport-limits.ts';
 import { limitMqttConnections } from './src/server/mqtt-connection-quota.ts';
 import { answerRefusedPublishesPrecisely } from './src/server/mqtt-refusals.ts';
 import { closedWhenLocalAuthIsOn } from './src/server/production-guard.ts';
+import { quietUnauthorizedForPages } from './src/server/quiet-unauthorized.ts';
 
 installStrictJson();
 sendMqttWithoutDelay();
 limitTransportMessages(LIMITS.messageBytes);
 limitMqttConnections();
 answerRefusedPublishesPrecisely();
+quietUnauthorizedForPages();
 
 /**
  * One record per sign: what it shows. Exported as `LedSign`, which is the URL path (/LedSign/<id>) and the
@@ -72,3 +74,6 @@ export class SignRules extends Resource {
 		return true;
 	}
 }
+
+/** The browser's login: who is signed in and what they may do (GET), log in (POST), log out (DELETE). */
+export { Session } from './src/server/session.ts';

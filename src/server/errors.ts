@@ -24,8 +24,10 @@ const STATUS = {
 	notAllowed: 405,
 	conflict: 409,
 	tooLarge: 413,
+	unsupportedType: 415,
 	invalid: 422,
 	tooMany: 429,
+	unavailable: 503,
 } as const;
 
 export function signError(kind: keyof typeof STATUS, error: string, fields: FieldErrors = {}): SignError {

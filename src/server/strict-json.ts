@@ -8,6 +8,15 @@ import { signError } from './errors.ts';
 
 const JSON_TYPE = 'application/json';
 
+/**
+ * V8's message can quote part of the body (`Unexpected token 'h', ..."password":hunter2}" is not valid JSON`),
+ * and Harper logs a 4xx refusal at `info`, its dev-mode level: a body may hold a password (POST /Session), so
+ * such a message is replaced by one that quotes nothing. The other messages give only a position.
+ */
+function withoutBodyExcerpt(message: string): string {
+	return /is not valid JSON$/.test(message) ? 'unexpected character' : message;
+}
+
 export function installStrictJson(): void {
 	const stock = server.contentTypes.get(JSON_TYPE);
 	if (!stock || (stock as { strict?: boolean }).strict) return;
@@ -18,7 +27,7 @@ export function installStrictJson(): void {
 			try {
 				return stock.deserialize(data);
 			} catch (err) {
-				const reason = err instanceof Error ? err.message : String(err);
+				const reason = withoutBodyExcerpt(err instanceof Error ? err.message : String(err));
 				// eslint-disable-next-line @typescript-eslint/only-throw-error -- Harper serialises plain objects as the JSON body
 				throw signError('badRequest', 'The body is not valid JSON.', { body: `is malformed JSON: ${reason}` });
 			}

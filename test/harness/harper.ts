@@ -91,7 +91,7 @@ async function pickPorts(): Promise<HarperPorts> {
 	return { http, operations, mqtt };
 }
 
-function harperConfig(ports: HarperPorts, production: boolean): Record<string, unknown> {
+function harperConfig(ports: HarperPorts, production: boolean, logLevel: string): Record<string, unknown> {
 	// In production every listener is the TLS one and every plain one is off (null).
 	const listener = (port: number): { port: number | null; securePort: number | null } =>
 		production ? { port: null, securePort: port } : { port, securePort: null };
@@ -104,7 +104,7 @@ function harperConfig(ports: HarperPorts, production: boolean): Record<string, u
 		threads: { count: 1, debug: false },
 		localStudio: { enabled: false },
 		replication: { securePort: null },
-		logging: { stdStreams: true, level: process.env.HARPER_LOG_LEVEL ?? 'warn' },
+		logging: { stdStreams: true, level: logLevel },
 	};
 }
 
@@ -129,6 +129,8 @@ export interface StartOptions {
 	production?: boolean;
 	/** Settings laid over the harness's own (same shape as harperdb-config.yaml), e.g. to test a misconfiguration. */
 	config?: Record<string, unknown>;
+	/** Harper's log level (default: $HARPER_LOG_LEVEL, else warn); a test of what reaches the log sets it. */
+	logLevel?: string;
 }
 
 /** `over` laid onto `base`, object by object (values that are not plain objects replace). */
@@ -178,6 +180,7 @@ export async function startHarper({
 	env: extraEnv = {},
 	production = false,
 	config = {},
+	logLevel = process.env.HARPER_LOG_LEVEL ?? 'warn',
 }: StartOptions = {}): Promise<HarperInstance> {
 	const base = mkdtempSync(join(tmpdir(), 'marquee-harper-'));
 	const rootPath = join(base, 'root');
@@ -198,7 +201,7 @@ export async function startHarper({
 		HARPER_SET_CONFIG: JSON.stringify(
 			merged(
 				{
-					...harperConfig(ports, production),
+					...harperConfig(ports, production, logLevel),
 					replication: replicationHost
 						? {
 								hostname: replicationHost,

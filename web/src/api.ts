@@ -3,6 +3,14 @@
  * as the answer to that very request, with the field it names, ready to show next to the control.
  */
 import type { FieldErrors, LedSignRecord, SignRules, SignSettings } from '../../src/sign-rules.ts';
+import type { SessionView } from '../../src/session-view.ts';
+
+/** Called when the server answers 401: the session has ended (logged out elsewhere, or the server forgot it). */
+let onUnauthorized: () => void = () => undefined;
+
+export function whenUnauthorized(handler: () => void): void {
+	onUnauthorized = handler;
+}
 
 export type WriteResult =
 	{ ok: true; record: LedSignRecord } | { ok: false; status: number; error: string; fields: FieldErrors };
@@ -23,6 +31,7 @@ async function send(method: string, path: string, body?: object): Promise<WriteR
 		fields?: FieldErrors;
 	};
 	if (response.ok) return { ok: true, record: answer as LedSignRecord };
+	if (response.status === 401) onUnauthorized();
 	return {
 		ok: false,
 		status: response.status,
@@ -46,4 +55,43 @@ export async function fetchRules(): Promise<SignRules> {
 	const response = await fetch('/SignRules', { headers: { accept: 'application/json' } });
 	if (!response.ok) throw new Error(`GET /SignRules answered ${response.status}`);
 	return (await response.json()) as SignRules;
+}
+
+/** Who is signed in, and what they may do. */
+export async function fetchSession(): Promise<SessionView> {
+	const response = await fetch('/Session', { headers: { accept: 'application/json' } });
+	if (!response.ok) throw new Error(`GET /Session answered ${response.status}`);
+	return (await response.json()) as SessionView;
+}
+
+export type LoginResult = { ok: true; session: SessionView } | { ok: false; error: string; fields: FieldErrors };
+
+/** Logs in: the password goes only in the body of a POST, never into an address. */
+export async function logIn(username: string, password: string): Promise<LoginResult> {
+	let response: Response;
+	try {
+		response = await fetch('/Session', {
+			method: 'POST',
+			headers: { 'content-type': 'application/json', 'accept': 'application/json' },
+			body: JSON.stringify({ username, password }),
+		});
+	} catch {
+		return { ok: false, error: 'The server cannot be reached. Try again in a moment.', fields: {} };
+	}
+	const answer = (await response.json().catch(() => ({}))) as Partial<SessionView> & {
+		error?: string;
+		fields?: FieldErrors;
+	};
+	if (response.ok) return { ok: true, session: answer as SessionView };
+	return {
+		ok: false,
+		error: typeof answer.error === 'string' ? answer.error : `The server refused the login (${response.status}).`,
+		fields: answer.fields ?? {},
+	};
+}
+
+/** Logs out: the server forgets the session and tells the browser to drop its cookie. */
+export async function logOut(): Promise<void> {
+	const response = await fetch('/Session', { method: 'DELETE', headers: { accept: 'application/json' } });
+	if (!response.ok) throw new Error(`DELETE /Session answered ${response.status}`);
 }

@@ -16,8 +16,15 @@ export interface SyncedStore<R> {
 	replaceAll(records: R[]): void;
 }
 
+/** `unauthorized`: the server refused the stream for want of a login; it is not retried. */
 export type LinkState =
-	{ kind: 'connecting' } | { kind: 'live' } | { kind: 'offline'; retryAt: number; attempt: number };
+	| { kind: 'connecting' }
+	| { kind: 'live' }
+	| { kind: 'offline'; retryAt: number; attempt: number }
+	| { kind: 'unauthorized' };
+
+/** Whether the browser is still signed in (asked when the stream is refused: EventSource hides the status). */
+export type SignedInCheck = () => Promise<boolean>;
 
 export interface BackoffOptions {
 	firstDelayMs: number;
@@ -46,6 +53,7 @@ export class LiveStream<R> {
 	readonly #store: SyncedStore<R>;
 	readonly #onState: (state: LinkState) => void;
 	readonly #backoff: BackoffOptions;
+	readonly #isSignedIn: SignedInCheck;
 	#source: EventSource | undefined;
 	#attempt = 0;
 	#timer: ReturnType<typeof setTimeout> | undefined;
@@ -56,12 +64,14 @@ export class LiveStream<R> {
 		path: string,
 		store: SyncedStore<R>,
 		onState: (state: LinkState) => void,
-		backoff: BackoffOptions = DEFAULT_BACKOFF
+		backoff: BackoffOptions = DEFAULT_BACKOFF,
+		isSignedIn: SignedInCheck = () => Promise.resolve(true)
 	) {
 		this.#path = path;
 		this.#store = store;
 		this.#onState = onState;
 		this.#backoff = backoff;
+		this.#isSignedIn = isSignedIn;
 	}
 
 	start(): void {
@@ -87,13 +97,18 @@ export class LiveStream<R> {
 		};
 		source.onopen = (): void => void this.#resync(source);
 		source.onerror = (): void => {
-			if (this.#source === source) this.#retryLater();
+			if (this.#source !== source) return;
+			// CLOSED means the server answered with an error status (a lost connection leaves it CONNECTING);
+			// the status itself is hidden from the page, so ask whether the login is what is missing.
+			if (source.readyState === EventSource.CLOSED) void this.#retryUnlessSignedOut(source);
+			else this.#retryLater();
 		};
 	}
 
 	async #resync(source: EventSource): Promise<void> {
 		try {
 			const response = await fetch(this.#path, { headers: { accept: 'application/json' } });
+			if (response.status === 401 && this.#source === source) return this.#signedOut();
 			if (!response.ok) throw new Error(`GET ${this.#path} answered ${response.status}`);
 			const records = (await response.json()) as R[];
 			if (this.#source !== source) return;
@@ -105,6 +120,19 @@ export class LiveStream<R> {
 		} catch {
 			if (this.#source === source) this.#retryLater();
 		}
+	}
+
+	async #retryUnlessSignedOut(source: EventSource): Promise<void> {
+		source.close();
+		const signedIn = await this.#isSignedIn().catch(() => true);
+		if (this.#source !== source) return;
+		if (signedIn) this.#retryLater();
+		else this.#signedOut();
+	}
+
+	#signedOut(): void {
+		this.stop();
+		this.#onState({ kind: 'unauthorized' });
 	}
 
 	#retryLater(): void {

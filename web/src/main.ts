@@ -1,9 +1,12 @@
 /**
  * The control panel: the list of signs, the selected sign's live preview and controls, and the state of the
- * live link. URLs are /sign/<id> (served by the http-router route in routes.js), so a sign can be bookmarked.
+ * live link, behind a login. URLs are /sign/<id> (served by the http-router route in routes.js), so a sign can
+ * be bookmarked. It shows only what the user may do: a viewer gets the list and the preview, no controls.
  */
 import { checkSignId, type LedSignRecord, type SignRules, type SignStatusRecord } from '../../src/sign-rules.ts';
-import { createSign, fetchRules, patchSign } from './api.ts';
+import { NOTHING, type Capabilities, type SessionView } from '../../src/session-view.ts';
+import { createSign, fetchRules, fetchSession, logOut, patchSign, whenUnauthorized } from './api.ts';
+import { LoginView } from './login-view.ts';
 import { SignControls } from './controls.ts';
 import { LedPreview } from './led-preview.ts';
 import { SignStore } from './sign-store.ts';
@@ -32,12 +35,17 @@ class Panel {
 	readonly #rules: SignRules;
 	readonly #preview = new LedPreview(element('preview', HTMLCanvasElement));
 	readonly #controls: SignControls;
+	readonly #streams: LiveStream<unknown>[] = [];
+	readonly #onSignedOut: () => void;
+	#may: Capabilities = NOTHING;
 	#selected: string | undefined;
 	#shownId: string | undefined;
 	#linkTimer: ReturnType<typeof setInterval> | undefined;
 
-	constructor(rules: SignRules) {
+	/** `onSignedOut` is called when the server refuses the live stream for want of a login. */
+	constructor(rules: SignRules, onSignedOut: () => void) {
 		this.#rules = rules;
+		this.#onSignedOut = onSignedOut;
 		this.#controls = new SignControls(element('controls', HTMLFormElement), rules, (change) =>
 			this.#selected ? patchSign(this.#selected, change) : Promise.reject(new Error('no sign selected'))
 		);
@@ -50,23 +58,64 @@ class Panel {
 		element('create-missing', HTMLButtonElement).addEventListener('click', () => {
 			if (this.#selected) void this.#create(this.#selected);
 		});
-		this.#select(signIdFromLocation());
 		this.#statuses.onChange((changedId) => {
 			if (changedId === undefined || changedId === this.#selected) this.#renderDevice();
 		});
 		// "Last seen 5 s ago" ages even when nothing arrives.
 		setInterval(() => this.#renderDevice(), 5000);
+	}
+
+	/** Shows the panel for a signed-in user who may do `may`, and starts the live streams. */
+	start(may: Capabilities): void {
+		this.#may = may;
+		this.#applyCapabilities();
+		this.#select(signIdFromLocation());
 		this.#follow<LedSignRecord>('/LedSign/', this.#store);
 		this.#follow<SignStatusRecord>('/SignStatus/', this.#statuses);
+	}
+
+	/** Stops the streams and forgets every sign, so nothing of this user's view is left for the next one. */
+	stop(): void {
+		for (const stream of this.#streams.splice(0)) stream.stop();
+		this.#links.clear();
+		clearInterval(this.#linkTimer);
+		this.#may = NOTHING;
+		this.#shownId = undefined;
+		this.#store.replaceAll([]);
+		this.#statuses.replaceAll([]);
+		element('link', HTMLElement).dataset.state = 'signed-out';
+		element('link-text', HTMLElement).textContent = 'Signed out';
+	}
+
+	/** Controls a user may not use are removed from view (hidden), not merely disabled. */
+	#applyCapabilities(): void {
+		element('add-sign', HTMLFormElement).hidden = !this.#may.create;
+		element('create-missing', HTMLButtonElement).hidden = !this.#may.create;
+		element('controls-hint', HTMLElement).hidden = !this.#may.change;
+		element('empty-hint', HTMLElement).textContent = this.#may.create
+			? 'Choose a sign from the list, or add one. Every change here reaches the sign at once.'
+			: 'Choose a sign from the list to watch it live.';
 	}
 
 	/** Follows a table over its live stream; the indicator shows the worst of the streams. */
 	#follow<R>(path: string, store: SyncedStore<R>): void {
 		this.#links.set(path, { kind: 'connecting' });
-		new LiveStream<R>(path, store, (state) => {
-			this.#links.set(path, state);
-			this.#renderLink();
-		}).start();
+		const stream = new LiveStream<R>(
+			path,
+			store,
+			(state) => {
+				if (state.kind === 'unauthorized') {
+					this.#onSignedOut();
+					return;
+				}
+				this.#links.set(path, state);
+				this.#renderLink();
+			},
+			undefined,
+			() => fetchSession().then((session) => session.username !== null)
+		);
+		this.#streams.push(stream as LiveStream<unknown>);
+		stream.start();
 	}
 
 	#wireNavigation(): void {
@@ -167,7 +216,7 @@ class Panel {
 		document.title = `${id} · Marquee`;
 		element('sign-title', HTMLElement).textContent = id;
 		element('missing-sign', HTMLElement).hidden = record !== undefined;
-		element('controls', HTMLFormElement).hidden = record === undefined;
+		element('controls', HTMLFormElement).hidden = record === undefined || !this.#may.change;
 		const shown = this.#store.shown(id);
 		this.#preview.show(shown);
 		element('sign-meta', HTMLElement).textContent = record
@@ -217,10 +266,68 @@ class Panel {
 	}
 }
 
-fetchRules().then(
-	(rules) => new Panel(rules),
-	(err: unknown) => {
+/** What a role is called in the header: `marquee_operator` → "operator", `super_user` → "super user". */
+function roleLabel(role: string | null): string {
+	return (role ?? '').replace(/^marquee_/, '').replace(/_/g, ' ');
+}
+
+/** The login and the panel behind it: which one shows, who is signed in, logging out. */
+class App {
+	readonly #panel: Panel;
+	readonly #login: LoginView;
+
+	constructor(rules: SignRules) {
+		this.#panel = new Panel(rules, () => this.#sessionEnded());
+		this.#login = new LoginView(element('login-view', HTMLElement), (session) => this.#signedIn(session));
+		element('logout', HTMLButtonElement).addEventListener('click', () => void this.#logOut());
+		whenUnauthorized(() => this.#sessionEnded());
+	}
+
+	async start(): Promise<void> {
+		const session = await fetchSession();
+		if (session.username === null) this.#signedOut();
+		else this.#signedIn(session);
+	}
+
+	#signedIn(session: SessionView): void {
+		this.#login.hide();
+		element('account-name', HTMLElement).textContent = session.username;
+		element('account-role', HTMLElement).textContent = roleLabel(session.role);
+		// Dev mode lets every local request in as the super user: there is nothing to log out of.
+		element('auto-login', HTMLElement).hidden = !session.autoLogin;
+		element('logout', HTMLButtonElement).hidden = session.autoLogin;
+		element('account', HTMLElement).hidden = false;
+		element('signed-in', HTMLElement).hidden = false;
+		this.#panel.start(session.may);
+	}
+
+	#signedOut(note = ''): void {
+		this.#panel.stop();
+		element('account', HTMLElement).hidden = true;
+		element('signed-in', HTMLElement).hidden = true;
+		this.#login.show(note);
+	}
+
+	/** A 401 from the API or the stream: the session ended elsewhere (or the server forgot it). */
+	#sessionEnded(): void {
+		if (element('signed-in', HTMLElement).hidden) return;
+		this.#signedOut('Your session has ended. Log in again.');
+	}
+
+	async #logOut(): Promise<void> {
+		try {
+			await logOut();
+		} catch {
+			element('link-text', HTMLElement).textContent = 'Could not log out: the server cannot be reached.';
+			return;
+		}
+		this.#signedOut('You have logged out.');
+	}
+}
+
+fetchRules()
+	.then((rules) => new App(rules).start())
+	.catch((err: unknown) => {
 		element('link-text', HTMLElement).textContent = 'The server cannot be reached. Reload to try again.';
 		console.warn(err);
-	}
-);
+	});
