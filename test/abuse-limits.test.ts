@@ -25,6 +25,7 @@ const LIMITS = {
 	writesPerSign: { perSecond: 2, burst: 4 },
 	connectionsPerAccount: 3,
 	messageBytes: 16 * 1024,
+	loginAttempts: { perSecond: 0.5, burst: 3 },
 };
 const DEADLINE_MS = 5000;
 
@@ -320,5 +321,22 @@ describe('connections per account', () => {
 		);
 		await Promise.all(connected.map((client) => client.endAsync()));
 		expect((await rest(harper, 'GET', '/SignRules', undefined, { user: null })).status).toBe(200);
+	});
+});
+
+describe('login attempts', () => {
+	const login = (username: string, password: string): Promise<RestResponse> =>
+		rest(harper, 'POST', '/Session', { username, password }, { user: null });
+
+	it('refuses a guessing spree on one account with 429 and Retry-After, even for the right password', async () => {
+		const user = await newOperator();
+		for (let i = 0; i < LIMITS.loginAttempts.burst; i++)
+			expect((await login(user.username, `guess-${i}`)).status).toBe(401);
+		const refused = await login(user.username, user.password);
+		expect(refused.status).toBe(429);
+		expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+		// Another account is not locked out by it.
+		const other = await newOperator();
+		expect((await login(other.username, other.password)).status).toBe(200);
 	});
 });

@@ -1,7 +1,7 @@
 /**
  * Applies the abuse limits (abuse-limits.ts) to the callers of the protocol edges: a rate limit per account and
- * per sign on every change, a size limit on every message, a connection quota per account. Administrators are
- * exempt. State is per Harper worker thread, so with N threads an account gets up to N times each limit.
+ * per sign on every change, a size limit on every message, a connection quota per account, a limit on login
+ * attempts. Administrators are exempt from all but the last (a login is not yet anyone). State is per Harper worker thread, so with N threads an account gets up to N times each limit.
  */
 import { limitsFrom, type AbuseLimits } from './abuse-limits.ts';
 import type { Account } from './accounts.ts';
@@ -14,6 +14,12 @@ export const LIMITS: AbuseLimits = limitsFrom(process.env.MARQUEE_LIMITS);
 const perAccount = new RateLimiter(LIMITS.writesPerAccount);
 const perRecord = new RateLimiter(LIMITS.writesPerSign);
 const connections = new ConnectionQuota(LIMITS.connectionsPerAccount);
+const loginsPerUsername = new RateLimiter(LIMITS.loginAttempts);
+// Many people can share one address (an office behind NAT): it gets five times the allowance of one account.
+const loginsPerAddress = new RateLimiter({
+	perSecond: LIMITS.loginAttempts.perSecond * 5,
+	burst: LIMITS.loginAttempts.burst * 5,
+});
 
 const isLimited = (account: Account | undefined): account is Account => account !== undefined && !account.superUser;
 
@@ -65,4 +71,10 @@ export function admitConnection(account: Account | undefined): () => void {
 			`${account.username} already has ${LIMITS.connectionsPerAccount} connections open; close one first.`
 		)
 	);
+}
+
+/** Counts a login attempt, for the username and for the address it comes from; refuses (429) a guessing spree. */
+export function admitLogin(username: string, address: string | undefined): void {
+	const wait = Math.max(loginsPerUsername.take(username), address ? loginsPerAddress.take(address) : 0);
+	if (wait > 0) refuse(tooManyError('Too many login attempts; wait before trying again.', wait));
 }

@@ -24,6 +24,8 @@ export interface AbuseLimits {
 	messageBytes: number;
 	/** MQTT, WebSocket and SSE connections one account may hold open at once (per Harper worker thread). */
 	connectionsPerAccount: number;
+	/** Panel logins (POST /Session) per username; an address gets five times this. */
+	loginAttempts: RateLimit;
 }
 
 export const ABUSE_LIMITS: Readonly<AbuseLimits> = Object.freeze({
@@ -33,6 +35,8 @@ export const ABUSE_LIMITS: Readonly<AbuseLimits> = Object.freeze({
 	messageBytes: 16 * 1024,
 	// A device needs one; a person a few panels and tools. A kiosk wall of panels on one account fits too.
 	connectionsPerAccount: 32,
+	// Ten tries at once, then one every ten seconds: a person mistyping is never held up, a guesser crawls.
+	loginAttempts: Object.freeze({ perSecond: 0.1, burst: 10 }),
 });
 
 /** ABUSE_LIMITS with the overrides in `json` (MARQUEE_LIMITS); throws with the offending key if it is malformed. */
@@ -44,8 +48,9 @@ export function limitsFrom(json: string | undefined, defaults: AbuseLimits = ABU
 	}
 	const limits: AbuseLimits = structuredClone({ ...defaults });
 	for (const [key, value] of Object.entries(overrides)) {
-		if (key === 'writesPerAccount' || key === 'writesPerSign') limits[key] = rateLimit(key, value, defaults[key]);
-		else if (key === 'messageBytes' || key === 'connectionsPerAccount') limits[key] = positive(key, value);
+		if (key === 'writesPerAccount' || key === 'writesPerSign' || key === 'loginAttempts') {
+			limits[key] = rateLimit(key, value, defaults[key]);
+		} else if (key === 'messageBytes' || key === 'connectionsPerAccount') limits[key] = positive(key, value);
 		else throw new Error(`MARQUEE_LIMITS: unknown limit "${key}"`);
 	}
 	return limits;

@@ -44,6 +44,20 @@ export function tooManyError(error: string, retryAfterMs: number): SignError {
 	return { ...signError('tooMany', error), retryAfter, headers: { 'Retry-After': String(retryAfter) } };
 }
 
+interface HttpResponseContext {
+	responseHeaders?: { set(name: string, value: string): void };
+}
+
+/**
+ * Throws a refusal with its headers (Retry-After). Harper builds an HTTP refusal's headers from the request's
+ * `responseHeaders`, not from the thrown object, so they are copied there first (MQTT and WebSocket have none).
+ */
+export function refuseWithHeaders(context: unknown, error: unknown): never {
+	const headers = (context as HttpResponseContext | undefined)?.responseHeaders;
+	if (isSignError(error)) for (const [name, value] of Object.entries(error.headers ?? {})) headers?.set(name, value);
+	throw error;
+}
+
 /** Throws a refusal the way Harper expects (see the module comment). */
 export function refuse(error: SignError): never {
 	// eslint-disable-next-line @typescript-eslint/only-throw-error -- Harper serialises plain objects as the JSON body

@@ -23,7 +23,8 @@ import { checkSignId, type ChangeMode, type WriteDecision } from '../sign-rules.
 import { admitChange, admitConnection, admitMessageSize } from './abuse-guard.ts';
 import { accountOf, boundSign } from './accounts.ts';
 import { deviceMay, type Access } from './device-scope.ts';
-import { isSignError, refuse, signError, webSocketError, type SignError } from './errors.ts';
+import { refuseFormBodies } from './cross-site.ts';
+import { refuse, refuseWithHeaders, signError, webSocketError, type SignError } from './errors.ts';
 import { transaction, type HarperTable, type RecordStore, type WriteContext } from './harper-runtime.ts';
 import { jsonPayload } from './payloads.ts';
 import { isMqtt, isStaleWill, isWill, type HarperContext, type StoredWill } from './protocol.ts';
@@ -218,6 +219,7 @@ export function withProtocolEdges<R extends { id: string }>(Table: HarperTable, 
 		 */
 		async #write(target: RequestTarget, data: unknown, mode: ChangeMode): Promise<R> {
 			await this.#authorize(target, mode === 'create' ? 'create' : 'update', data);
+			if (target.checkPermission) refuseFormBodies(this.#context().headers);
 			const input = jsonPayload(data);
 			this.#admit(target, input);
 			const context: WriteContext = { user: this.getCurrentUser() };
@@ -293,12 +295,7 @@ export function withProtocolEdges<R extends { id: string }>(Table: HarperTable, 
 				admitMessageSize(input);
 				admitChange(accountOf(this.getCurrentUser()), `${rules.name}/${String(target.id)}`);
 			} catch (refusal) {
-				// Harper builds an HTTP refusal's headers from the request's responseHeaders, not the thrown object.
-				const headers = (this.getContext() as { responseHeaders?: { set(name: string, value: string): void } })
-					.responseHeaders;
-				if (isSignError(refusal))
-					for (const [name, value] of Object.entries(refusal.headers ?? {})) headers?.set(name, value);
-				throw refusal;
+				refuseWithHeaders(this.getContext(), refusal);
 			}
 		}
 	}

@@ -7,6 +7,8 @@
 import { server } from 'harperdb';
 export interface HarperContext {
 	method?: string;
+	/** An HTTP request's headers. */
+	headers?: { get(name: string): string | undefined | null };
 	user?: unknown;
 	/** The MQTT session, on calls from a connected client (its publishes, and its will when it drops). */
 	session?: unknown;

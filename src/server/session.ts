@@ -9,7 +9,8 @@
 import { Resource, tables, type User } from 'harperdb';
 import { ANONYMOUS, type SessionView } from '../session-view.ts';
 import { capabilitiesFor } from './capabilities.ts';
-import { refuse, signError } from './errors.ts';
+import { admitLogin } from './abuse-guard.ts';
+import { refuse, refuseWithHeaders, signError } from './errors.ts';
 
 /** The request as Harper passes it to a resource over HTTP, seen only as far as this module needs. */
 interface HttpContext {
@@ -19,6 +20,8 @@ interface HttpContext {
 	session?: { id?: string; user?: string | null; update?(session: { user: string | null }): unknown };
 	/** Checks the password, then stores the user in the session (creating it and its cookie if needed). */
 	login?(username: string, password: string): Promise<unknown>;
+	/** The client's address. */
+	ip?: string;
 	mtlsConfig?: unknown;
 	authorized?: boolean;
 }
@@ -93,8 +96,7 @@ export class Session extends Resource {
 
 	override async post(_target: unknown, body: unknown): Promise<Answer> {
 		const context = this.#context();
-		// A cross-site page can post a form (urlencoded, multipart, text/plain) without asking first, and Harper
-		// decodes those too; a JSON body needs CORS approval, so only the panel's own script can log a browser in.
+		// Only JSON: anything else a cross-site form could send (cross-site.ts), or that is not what the panel sends.
 		if (!/^application\/json\s*(?:;|$)/i.test(context.headers?.get('content-type') ?? '')) {
 			refuse(
 				signError('unsupportedType', 'Send the username and password as JSON.', { body: 'must be application/json' })
@@ -106,6 +108,11 @@ export class Session extends Resource {
 		if (Object.keys(missing).length > 0) refuse(signError('invalid', 'Give a username and a password.', missing));
 		if (!context.login) {
 			refuse(signError('unavailable', 'Logging in needs sessions (authentication.enableSessions in Harper).'));
+		}
+		try {
+			admitLogin(username, context.ip);
+		} catch (refusal) {
+			refuseWithHeaders(context, refusal);
 		}
 		try {
 			await context.login(username, password);
