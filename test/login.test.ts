@@ -319,6 +319,18 @@ describe('the panel behind its login', () => {
 		expect(problems).toEqual([]);
 	});
 
+	it('tells a device account it cannot use the panel, and opens no stream for it', async () => {
+		const { page, problems } = await visitor();
+		const before = requested.length;
+		await page.getByLabel('Username').fill(device.username);
+		await page.getByLabel('Password').fill(device.password);
+		await page.getByRole('button', { name: 'Log in' }).click();
+		await expect.poll(() => page.locator('#login-message').textContent()).toContain('devices cannot use the panel');
+		expect(await page.locator('#signed-in').isHidden()).toBe(true);
+		expect(requested.slice(before).filter((url) => url.includes('/LedSign/'))).toEqual([]);
+		expect(problems).toEqual([]);
+	});
+
 	it('goes back to the login view when the session ends elsewhere and the server refuses a change', async () => {
 		const { page } = await visitor();
 		await logIn(page, operator);

@@ -290,6 +290,17 @@ class App {
 	}
 
 	#signedIn(session: SessionView): void {
+		// A device account (or a role that may not read signs) would only be refused by every stream: say so.
+		if (!session.may.read || session.sign !== null) {
+			this.#panel.stop();
+			element('signed-in', HTMLElement).hidden = true;
+			this.#login.show(
+				session.sign !== null
+					? `${session.username} is the account of the device on sign ${session.sign}; devices cannot use the panel. Log in as a person.`
+					: `${session.username} may not watch signs. Log in with another account.`
+			);
+			return;
+		}
 		this.#login.hide();
 		element('account-name', HTMLElement).textContent = session.username;
 		element('account-role', HTMLElement).textContent = roleLabel(session.role);
