@@ -473,13 +473,13 @@ async function main(): Promise<void> {
 	for (const [path, asAdmin, asOperator] of [
 		[
 			'REST PATCH, 16 in flight, 16 signs',
-			() => restThroughput(harper, 5, 16, true),
-			() => restThroughput(harper, 5, 16, true, operator),
+			(): Promise<number> => restThroughput(harper, 5, 16, true),
+			(): Promise<number> => restThroughput(harper, 5, 16, true, operator),
 		],
 		[
 			'MQTT QoS 1 retained, 100 in flight, 100 signs',
-			() => mqttThroughput(harper.mqttUrl, ownSign, 5, 100, harper.admin),
-			() => mqttThroughput(harper.mqttUrl, ownSign, 5, 100, operator),
+			(): Promise<number> => mqttThroughput(harper.mqttUrl, ownSign, 5, 100, harper.admin),
+			(): Promise<number> => mqttThroughput(harper.mqttUrl, ownSign, 5, 100, operator),
 		],
 	] as const) {
 		const admin = await asAdmin();
