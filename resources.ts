@@ -21,6 +21,7 @@ import { limitMqttConnections } from './src/server/mqtt-connection-quota.ts';
 import { answerRefusedPublishesPrecisely } from './src/server/mqtt-refusals.ts';
 import { closedWhenLocalAuthIsOn } from './src/server/production-guard.ts';
 import { quietUnauthorizedForPages } from './src/server/quiet-unauthorized.ts';
+import { refuseMalformedUrls } from './src/server/malformed-urls.ts';
 
 installStrictJson();
 sendMqttWithoutDelay();
@@ -28,6 +29,7 @@ limitTransportMessages(LIMITS.messageBytes);
 limitMqttConnections();
 answerRefusedPublishesPrecisely();
 quietUnauthorizedForPages();
+refuseMalformedUrls();
 
 /**
  * One record per sign: what it shows. Exported as `LedSign`, which is the URL path (/LedSign/<id>) and the

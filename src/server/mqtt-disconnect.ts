@@ -28,7 +28,17 @@ export const isWebSocket = (socket: MqttSocket): socket is WebSocketConnection =
 /** WebSocket close code 1009, "Message Too Big"; 1008, "Policy Violation". */
 const WS_CLOSE = { 0x95: 1009, 0x96: 1008 } as const;
 
+/**
+ * Connections already being ended. A flood calls for the same disconnect many times over (every publish Harper
+ * had already read from a client that ignored its 0x97 is refused again); a second `end()` on a TCP socket is a
+ * write after end, which destroys it at once and can drop the DISCONNECT still waiting to be sent, so the client
+ * never learns why (test/hostile-input.test.ts, publish floods). Only the first call acts.
+ */
+const disconnecting = new WeakSet<MqttSocket>();
+
 export function disconnectWithReason(socket: MqttSocket, reasonCode: 0x95 | 0x96, reason: string): void {
+	if (disconnecting.has(socket)) return;
+	disconnecting.add(socket);
 	const packet = Uint8Array.of(0xe0, 0x01, reasonCode);
 	if (isWebSocket(socket)) {
 		socket.send(packet);

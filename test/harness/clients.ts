@@ -111,7 +111,8 @@ export function rest(
 	const headers: Record<string, string> = { accept: 'application/json' };
 	const user = options.user === undefined ? server.admin : options.user;
 	if (user) headers.authorization = basicAuth(user);
-	const payload = body === undefined ? undefined : options.raw ? (body as string) : JSON.stringify(body);
+	// raw: the body exactly as given, text or bytes (a Buffer can carry what no JS string can, e.g. invalid UTF-8).
+	const payload = body === undefined ? undefined : options.raw ? (body as string | Buffer) : JSON.stringify(body);
 	if (payload !== undefined) {
 		headers['content-type'] = options.contentType ?? 'application/json';
 		headers['content-length'] = String(Buffer.byteLength(payload));
