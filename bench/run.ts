@@ -464,7 +464,7 @@ async function main(): Promise<void> {
 	log('## What the security checks cost (accepted changes/s, 5 s each)');
 	log('');
 	log(
-		'The same writes as an operator, against an administrator: the role check, the device binding lookup, the size check and the two rate-limit buckets per change (limits raised out of reach, so nothing is refused).'
+		'The same writes as an operator, against an administrator: the role check, the device binding lookup, the size check and the two rate-limit buckets per change (limits raised out of reach, so nothing is refused). Best of three alternating runs each.'
 	);
 	log('');
 	const operator = { username: 'bench-operator', password: 'bench-operator-password' };
@@ -482,9 +482,14 @@ async function main(): Promise<void> {
 			(): Promise<number> => mqttThroughput(harper.mqttUrl, ownSign, 5, 100, operator),
 		],
 	] as const) {
-		const admin = await asAdmin();
-		const limited = await asOperator();
-		securityRows.push([path, admin, limited, round(limited / admin, 2)]);
+		// Alternating, best of three each: on two shared cores one 5 s run moves by tens of percent.
+		const [admin, limited] = [[] as number[], [] as number[]];
+		for (let run = 0; run < 3; run++) {
+			admin.push(await asAdmin());
+			limited.push(await asOperator());
+		}
+		const [bestAdmin, bestLimited] = [Math.max(...admin), Math.max(...limited)];
+		securityRows.push([path, bestAdmin, bestLimited, round(bestLimited / bestAdmin, 2)]);
 	}
 	table(['path', 'administrator (exempt)', 'operator (checked)', 'operator / administrator'], securityRows);
 

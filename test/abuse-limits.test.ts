@@ -49,6 +49,13 @@ async function newSign(): Promise<string> {
 const version = async (id: string): Promise<number> =>
 	((await rest(harper, 'GET', `/LedSign/${id}`)).body as { version: number }).version;
 
+/** The reason code of the DISCONNECT the server ends `peer`'s connection with (undefined: it just closed). */
+const disconnectReason = (peer: MqttPeer): Promise<number | undefined> =>
+	new Promise((resolve) => {
+		peer.client.on('disconnect', (packet) => resolve(packet.reasonCode));
+		peer.client.on('close', () => resolve(undefined));
+	});
+
 beforeAll(async () => {
 	harper = await startHarper({ env: { MARQUEE_LIMITS: JSON.stringify(LIMITS) } });
 });
@@ -108,10 +115,7 @@ describe('changes per sign', () => {
 	it('disconnects a client that publishes again without waiting, with DISCONNECT 0x96', async () => {
 		const [user, sign] = [await newOperator(), await newSign()];
 		const peer = await mqttPeer(harper, { user });
-		const disconnected = new Promise<number | undefined>((resolve) => {
-			peer.client.on('disconnect', (packet) => resolve(packet.reasonCode));
-			peer.client.on('close', () => resolve(undefined));
-		});
+		const disconnected = disconnectReason(peer);
 		for (let i = 0; i < LIMITS.writesPerSign.burst; i++)
 			await mqttPublish(peer, `LedSign/${sign}`, '{"speed":3}', true);
 		expect(await mqttPublish(peer, `LedSign/${sign}`, '{"speed":4}', true)).toBe(0x97);
@@ -124,10 +128,7 @@ describe('changes per sign', () => {
 	it('disconnects a QoS 0 publisher beyond it at once (it has no PUBACK to be told by), with 0x96', async () => {
 		const [user, sign] = [await newOperator(), await newSign()];
 		const peer = await mqttPeer(harper, { user });
-		const disconnected = new Promise<number | undefined>((resolve) => {
-			peer.client.on('disconnect', (packet) => resolve(packet.reasonCode));
-			peer.client.on('close', () => resolve(undefined));
-		});
+		const disconnected = disconnectReason(peer);
 		for (let i = 0; i <= LIMITS.writesPerSign.burst; i++)
 			peer.client.publish(`LedSign/${sign}`, '{"speed":6}', { qos: 0, retain: true });
 		expect(await disconnected).toBe(0x96);
@@ -206,10 +207,7 @@ describe('message size', () => {
 
 	it('disconnects an MQTT client sending a 2 MB packet with DISCONNECT 0x95, from its first bytes', async () => {
 		const peer = await mqttPeer(harper, { user: await newOperator() });
-		const disconnected = new Promise<number | undefined>((resolve) => {
-			peer.client.on('disconnect', (packet) => resolve(packet.reasonCode));
-			peer.client.on('close', () => resolve(undefined));
-		});
+		const disconnected = disconnectReason(peer);
 		peer.client.publish('LedSign/al-huge', Buffer.alloc(2 * 1024 * 1024, 0x41), { qos: 1 });
 		expect(await disconnected).toBe(0x95);
 		peer.client.end(true);

@@ -217,6 +217,22 @@ const PLAIN_MQTT_CONNECT = Buffer.from([
 	0x10, 0x11, 0x00, 0x04, 0x4d, 0x51, 0x54, 0x54, 0x04, 0x02, 0x00, 0x3c, 0x00, 0x05, 0x70, 0x6c, 0x61, 0x69, 0x6e,
 ]);
 
+/** The status the operations API answers to a request without credentials, over HTTPS. */
+function anonymousOperation(harper: HarperInstance): Promise<number> {
+	return new Promise<number>((resolve, reject) => {
+		const request = httpsRequest(
+			harper.operationsUrl,
+			{ method: 'POST', headers: { 'content-type': 'application/json' }, ...TRUST_SELF_SIGNED },
+			(response) => {
+				response.resume();
+				resolve(response.statusCode ?? 0);
+			}
+		);
+		request.on('error', reject);
+		request.end('{"operation":"describe_all"}');
+	});
+}
+
 describe('the authorizeLocal rule the guard applies (Harper 4.7)', () => {
 	it('reads the environment variable as text, so "false" turns it on', () => {
 		const config = { authentication: { authorizeLocal: false } };
@@ -283,19 +299,7 @@ describe('a production Harper', () => {
 		});
 
 		it('at the operations API', async () => {
-			const answer = await new Promise<number>((resolve, reject) => {
-				const request = httpsRequest(
-					harper.operationsUrl,
-					{ method: 'POST', headers: { 'content-type': 'application/json' }, ...TRUST_SELF_SIGNED },
-					(response) => {
-						response.resume();
-						resolve(response.statusCode ?? 0);
-					}
-				);
-				request.on('error', reject);
-				request.end('{"operation":"describe_all"}');
-			});
-			expect(answer).toBe(401);
+			expect(await anonymousOperation(harper)).toBe(401);
 		});
 	});
 
@@ -429,19 +433,7 @@ describe('a Harper outside dev mode with authorizeLocal on', () => {
 	});
 
 	it('really lets this machine in without a login (the operations API says so)', async () => {
-		const status = await new Promise<number>((resolve, reject) => {
-			const request = httpsRequest(
-				harper.operationsUrl,
-				{ method: 'POST', headers: { 'content-type': 'application/json' }, ...TRUST_SELF_SIGNED },
-				(response) => {
-					response.resume();
-					resolve(response.statusCode ?? 0);
-				}
-			);
-			request.on('error', reject);
-			request.end('{"operation":"describe_all"}');
-		});
-		expect(status).toBe(200);
+		expect(await anonymousOperation(harper)).toBe(200);
 	});
 
 	it('gets no sign from Marquee: every request is refused with the fix, logged loudly at start', async () => {
