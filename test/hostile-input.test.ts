@@ -607,6 +607,42 @@ const PATHS: { name: string; open(siege: Siege): WritePath }[] = [
 
 /** category → protocol → inputs tried, for the summary (the issue note reports "hostile inputs tried"). */
 const tally = new Map<string, Map<string, number>>();
+
+/**
+ * Opens an SSE stream on a raw path (node:http sends it unchanged, where fetch would resolve `..`) and reports
+ * its status and whatever arrived within half a second, then closes it.
+ */
+function openEventStream(
+	harper: HarperInstance,
+	path: string,
+	user: Credentials
+): Promise<{ status: number; firstChunk: string }> {
+	const { hostname, port } = new URL(harper.httpUrl);
+	return new Promise((resolve, reject) => {
+		const request = httpRequest(
+			{ hostname, port, path, headers: { accept: 'text/event-stream', authorization: basicAuth(user) } },
+			(response) => {
+				let firstChunk = '';
+				response.on('data', (chunk: Buffer) => (firstChunk += chunk.toString('utf8')));
+				setTimeout(() => {
+					request.destroy();
+					resolve({ status: response.statusCode ?? 0, firstChunk });
+				}, 500);
+			}
+		);
+		// Closing the stream ourselves may surface as a socket error; only errors before an answer count.
+		let answered = false;
+		request.on('response', () => (answered = true));
+		request.on('error', (err) => (answered ? undefined : reject(err)));
+		request.setTimeout(5000, () => {
+			if (answered) return;
+			reject(new Error(`SSE ${path.slice(0, 50)} gave no answer`));
+			request.destroy();
+		});
+		request.end();
+	});
+}
+
 function count(category: string, protocol: string, n = 1): void {
 	const row = tally.get(category) ?? new Map<string, number>();
 	row.set(protocol, (row.get(protocol) ?? 0) + n);
@@ -760,6 +796,29 @@ describe('the hostile corpus, on every write path', () => {
 				await expectUnharmed(siege, `REST ${method} injection`, mayChange);
 			}
 		);
+
+		it('SSE on injected paths, by a device bound to hi-inj: no 5xx, and no other sign ever streamed', async () => {
+			// An operator may read every sign anyway; a device account is the one an injected path must not widen.
+			const device = { username: 'hi-device', password: 'hi-device-password' };
+			await operation(siege.harper, { operation: 'add_user', role: 'marquee_device', active: true, ...device });
+			await operation(siege.harper, {
+				operation: 'upsert',
+				database: 'data',
+				table: 'DeviceAccount',
+				records: [{ id: device.username, sign: 'hi-inj' }],
+			});
+			const statuses: Record<string, number> = {};
+			for (const path of INJECTED_PATHS) {
+				const { status, firstChunk } = await openEventStream(siege.harper, path, device);
+				statuses[path.slice(0, 50)] = status;
+				for (const id of firstChunk.matchAll(/"id":"([^"]*)"/g)) expect(id[1], path).toBe('hi-inj');
+				count('topic/id injection', 'SSE');
+			}
+			expect(Object.entries(statuses).filter(([, status]) => status >= 500 || status === 0)).toEqual([]);
+			// The plain address of another sign is refused outright.
+			expect((await openEventStream(siege.harper, '/LedSign/hi-guard-1', device)).status).toBe(403);
+			await expectUnharmed(siege, 'SSE injection', mayChange);
+		});
 
 		it('REST addresses with malformed percent-escapes: 400 naming the address, not a 500 and a logged error', async () => {
 			const addresses = ['/LedSign/%ff%fe', '/LedSign/%E0%A4%A', '/LedSign/%', '/SignRules/%ff', '/LedSign/?text=%ff'];
