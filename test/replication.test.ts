@@ -29,10 +29,8 @@ async function storedOn(node: HarperInstance, id: string): Promise<LedSignRecord
 	return status === 200 ? (body as LedSignRecord) : undefined;
 }
 
-beforeAll(async () => {
-	const admin = { username: 'admin', password: `cluster-${Math.random().toString(36).slice(2)}` };
-	nodeA = await startHarper({ replicationHost: '127.0.0.2', admin });
-	nodeB = await startHarper({ replicationHost: '127.0.0.3', admin });
+/** Asks node A to replicate with node B, and whether their data link comes up within `ms`. */
+async function joinWithin(ms: number): Promise<boolean> {
 	await operation(nodeA, {
 		operation: 'add_node',
 		hostname: '127.0.0.3',
@@ -40,10 +38,26 @@ beforeAll(async () => {
 		verify_tls: false,
 		authorization: nodeB.admin,
 	});
-	const deadline = Date.now() + 30_000;
+	const deadline = Date.now() + ms;
 	while (!(await replicationConnected(nodeA))) {
-		if (Date.now() > deadline) throw new Error('the nodes did not connect for replication within 30 s');
+		if (Date.now() > deadline) return false;
 		await new Promise((done) => setTimeout(done, 250));
+	}
+	return true;
+}
+
+beforeAll(async () => {
+	const admin = { username: 'admin', password: `cluster-${Math.random().toString(36).slice(2)}` };
+	nodeA = await startHarper({ replicationHost: '127.0.0.2', admin });
+	nodeB = await startHarper({ replicationHost: '127.0.0.3', admin });
+	// Twice in about eight runs on this machine (both right after test/deploy.test.ts) the link stayed down for the
+	// whole 30 s, and the cause is not known; so the node is removed and added once more before the test gives up,
+	// and then it prints node A's log to say why.
+	for (let attempt = 1; !(await joinWithin(30_000)); attempt++) {
+		if (attempt === 2) {
+			throw new Error(`the nodes did not connect for replication in two tries:\n${nodeA.log().slice(-3000)}`);
+		}
+		await operation(nodeA, { operation: 'remove_node', hostname: '127.0.0.3' });
 	}
 }, 180_000);
 
