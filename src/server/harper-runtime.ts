@@ -3,7 +3,7 @@
  * Keeping the casts here means the rest of the code sees only typed values.
  */
 import { createRequire } from 'node:module';
-import { tables, type Table } from 'harperdb';
+import { server, tables, type Table } from 'harperdb';
 
 /** Who a write is made as; Harper records it in the audit log and checks it against the role's permissions. */
 export interface WriteContext {
@@ -34,4 +34,22 @@ export function tableNamed(name: string): HarperTable {
 	const table = tables[name];
 	if (!table) throw new Error(`The ${name} table is missing: is schema.graphql loaded before resources.js?`);
 	return table;
+}
+
+/**
+ * An HTTP middleware that runs ahead of Harper's own handlers, authentication included (`runFirst`); it gets the
+ * request and the rest of the chain. Typed here because Harper 4.7's declarations leave out both `next` and
+ * the `runFirst` option.
+ */
+export function httpFirst<Request, Response>(
+	listener: (request: Request, next: (request: Request) => Promise<Response>) => Promise<Response>
+): void {
+	(server.http as unknown as (listener: unknown, options: { runFirst: boolean }) => void)(listener, { runFirst: true });
+}
+
+/** The same for WebSocket connections on the HTTP port: the socket, its upgrade request, and the rest of the chain. */
+export function webSocketFirst<Socket, Request>(
+	listener: (socket: Socket, request: Request, completion: unknown, next?: (...args: unknown[]) => unknown) => unknown
+): void {
+	(server.ws as unknown as (listener: unknown, options: { runFirst: boolean }) => void)(listener, { runFirst: true });
 }

@@ -6,7 +6,7 @@
  * address: HTTP 400 that says so, or a WebSocket closed with 1008 and the reason. test/hostile-input.test.ts
  * sends such addresses.
  */
-import { server } from 'harperdb';
+import { httpFirst, webSocketFirst } from './harper-runtime.ts';
 
 interface HttpRequest {
 	url: string;
@@ -56,14 +56,10 @@ export function refuseMalformedUrls(): void {
 	const listener: Listener = (request, next) =>
 		decodes(request.url) ? next(request) : Promise.resolve({ ...MALFORMED, headers: { ...MALFORMED.headers } });
 	// runFirst: ahead of Harper's own handlers, which are where the address is decoded.
-	(server.http as unknown as (listener: Listener, options: { runFirst: boolean }) => void)(listener, {
-		runFirst: true,
-	});
+	httpFirst(listener);
 	const wsListener: WsListener = (ws, request, completion, next) => {
 		if (decodes(request.url)) return next?.(ws, request, completion);
 		return ws.close(POLICY_VIOLATION, 'malformed percent-escape in the address');
 	};
-	(server.ws as unknown as (listener: WsListener, options: { runFirst: boolean }) => void)(wsListener, {
-		runFirst: true,
-	});
+	webSocketFirst(wsListener);
 }

@@ -4,7 +4,7 @@
  * a page's script (the browser marks them with a Sec-Fetch-Mode other than "navigate") the header is dropped;
  * curl, devices and a browser opening an API address directly still get the Basic challenge.
  */
-import { server } from 'harperdb';
+import { httpFirst } from './harper-runtime.ts';
 
 interface HttpRequest {
 	headers: { get(name: string): string | undefined };
@@ -40,7 +40,5 @@ export function quietUnauthorizedForPages(): void {
 		return response;
 	};
 	// runFirst puts this listener outside Harper's authentication layer, which is where the header is added.
-	(server.http as unknown as (listener: Listener, options: { runFirst: boolean }) => void)(listener, {
-		runFirst: true,
-	});
+	httpFirst(listener);
 }

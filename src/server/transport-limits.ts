@@ -5,14 +5,13 @@
  * memory one connection can make the server hold before that check runs.
  */
 import { server } from 'harperdb';
+import { webSocketFirst } from './harper-runtime.ts';
 import { disconnectWithReason, isWebSocket, type MqttSocket, type WebSocketConnection } from './mqtt-disconnect.ts';
 import { packetSizeGuard } from './mqtt-packet-size.ts';
 
 interface MqttEvents {
 	on(event: 'connection', listener: (socket: MqttSocket) => void): unknown;
 }
-
-type WsListener = (ws: WebSocketConnection, request: unknown, completion: unknown, next?: WsListener) => unknown;
 
 /**
  * `messageBytes`: the largest message (JSON) a client may send. An MQTT packet also carries its topic and
@@ -22,15 +21,11 @@ export function limitTransportMessages(messageBytes: number): void {
 	const packetBytes = messageBytes + 1024;
 	// Every WebSocket on the HTTP port (REST WebSocket and MQTT over WebSocket), before any handler sees it.
 	// ws has no public per-socket limit after the handshake; its receiver reads `_maxPayload` for each frame.
-	const ws = (server as unknown as { ws?: (listener: WsListener, options: { runFirst: boolean }) => void }).ws;
-	ws?.(
-		(socket, request, completion, next) => {
-			if (socket._receiver && typeof socket._receiver._maxPayload === 'number')
-				socket._receiver._maxPayload = packetBytes;
-			return next?.(socket, request, completion);
-		},
-		{ runFirst: true }
-	);
+	webSocketFirst<WebSocketConnection, unknown>((socket, request, completion, next) => {
+		if (socket._receiver && typeof socket._receiver._maxPayload === 'number')
+			socket._receiver._maxPayload = packetBytes;
+		return next?.(socket, request, completion);
+	});
 
 	const events = (server as unknown as { mqtt?: { events?: MqttEvents } }).mqtt?.events;
 	events?.on('connection', (socket) => {
