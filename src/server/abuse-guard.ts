@@ -1,7 +1,9 @@
 /**
  * Applies the abuse limits (abuse-limits.ts) to the callers of the protocol edges: a rate limit per account and
  * per sign on every change, a size limit on every message, a connection quota per account, a limit on login
- * attempts. Administrators are exempt from all but the last (a login is not yet anyone). State is per Harper worker thread, so with N threads an account gets up to N times each limit.
+ * attempts. Administrators are exempt from the rate limits and the connection quota; the size limit holds
+ * everyone (a message too big is too big whoever sends it), and the login limit every login (a login is not yet
+ * anyone). State is per Harper worker thread, so with N threads an account gets up to N times each limit.
  */
 import { limitsFrom, type AbuseLimits } from './abuse-limits.ts';
 import type { Account } from './accounts.ts';

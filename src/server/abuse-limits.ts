@@ -3,7 +3,8 @@
  * an account may hold. A sign in a lobby is a public surface; these bound what one stolen or misbehaving
  * account (a device in a reboot loop, a script gone wrong) can do to the server and to the other signs.
  *
- * Administrators (super users) are trusted and not limited: automation and the tests' bulk writes run as one.
+ * Administrators (super users) are trusted with rates and connections: automation and the tests' bulk writes run
+ * as one. The size limit and the login limit hold everyone.
  * An operator can override any value with MARQUEE_LIMITS, JSON shaped like ABUSE_LIMITS (e.g.
  * `MARQUEE_LIMITS='{"writesPerSign":{"perSecond":2,"burst":5}}'`); the values are documented in docs/security.md.
  */
