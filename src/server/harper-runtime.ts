@@ -4,6 +4,7 @@
  */
 import { createRequire } from 'node:module';
 import { server, tables, type Table } from 'harperdb';
+import type { MqttSocket } from './mqtt-disconnect.ts';
 
 /** Who a write is made as; Harper records it in the audit log and checks it against the role's permissions. */
 export interface WriteContext {
@@ -52,4 +53,43 @@ export function webSocketFirst<Socket, Request>(
 	listener: (socket: Socket, request: Request, completion: unknown, next?: (...args: unknown[]) => unknown) => unknown
 ): void {
 	(server.ws as unknown as (listener: unknown, options: { runFirst: boolean }) => void)(listener, { runFirst: true });
+}
+
+/** An MQTT packet as Harper's mqtt-packet parses or builds it, seen only as far as Marquee needs. */
+export interface MqttPacket {
+	cmd?: string;
+	messageId?: number;
+	qos?: number;
+	reasonCode?: number;
+	returnCode?: number;
+	clientId?: string;
+}
+
+/** A connected MQTT client as Harper keeps it: its client id. */
+export interface MqttSession {
+	sessionId?: string;
+}
+
+/**
+ * Harper's MQTT server (`server.mqtt`, one per worker thread): its live sessions, the hook it calls before it
+ * accepts a CONNECT, and the events it emits. None of it is in Harper 4.7's type declarations.
+ */
+export interface HarperMqtt {
+	sessions?: Set<MqttSession>;
+	/** A throw carrying `code` becomes the CONNACK's reason code. */
+	authorizeClient?: (connect: MqttPacket, user: unknown) => void;
+	events?: {
+		on(event: 'connection', listener: (socket: MqttSocket) => void): unknown;
+		on(
+			event: 'connected' | 'disconnected',
+			listener: (session: MqttSession | undefined, socket: MqttSocket) => void
+		): unknown;
+		on(event: 'auth-failed', listener: (connect: MqttPacket, socket: MqttSocket) => void): unknown;
+		on(event: 'error', listener: (error: unknown, socket: MqttSocket, packet?: MqttPacket) => void): unknown;
+	};
+}
+
+/** Harper's MQTT server on this thread, when MQTT is on. */
+export function harperMqtt(): HarperMqtt | undefined {
+	return (server as unknown as { mqtt?: HarperMqtt }).mqtt;
 }

@@ -4,27 +4,15 @@
  * `code` with that CONNACK reason code: 0x97 "Quota exceeded" tells a device to stop reconnecting in a loop.
  * The connection is counted from then until Harper reports it gone.
  */
-import { server } from 'harperdb';
 import { admitConnection } from './abuse-guard.ts';
 import { accountOf } from './accounts.ts';
 import { isSignError } from './errors.ts';
+import { harperMqtt } from './harper-runtime.ts';
 
 const QUOTA_EXCEEDED = 0x97;
 
-interface ConnectPacket {
-	clientId?: string;
-}
-
-interface MqttServer {
-	authorizeClient?: (packet: ConnectPacket, user: unknown) => void;
-	events?: {
-		on(event: 'connected' | 'disconnected', listener: (session: unknown, socket: object) => void): unknown;
-		on(event: 'auth-failed', listener: (packet: ConnectPacket, socket: object) => void): unknown;
-	};
-}
-
 export function limitMqttConnections(): void {
-	const mqtt = (server as unknown as { mqtt?: MqttServer }).mqtt;
+	const mqtt = harperMqtt();
 	if (!mqtt?.events) return;
 	// Between authorizeClient and Harper's `connected` event the connection is known only by its client id.
 	const admitted = new Map<string, (() => void)[]>();
@@ -49,11 +37,9 @@ export function limitMqttConnections(): void {
 	};
 	mqtt.events.on('connected', (session, socket) => {
 		// A client that sent no client id gets one from Harper, so its admission is still filed under ''.
-		const release = take((session as { sessionId?: string }).sessionId) ?? take('');
+		const release = take(session?.sessionId) ?? take('');
 		if (release) releases.set(socket, release);
 	});
 	mqtt.events.on('auth-failed', (packet) => take(packet.clientId)?.());
-	mqtt.events.on('disconnected', (_session, socket) => {
-		if (typeof socket === 'object' && socket !== null) releases.get(socket)?.();
-	});
+	mqtt.events.on('disconnected', (_session, socket) => releases.get(socket)?.());
 }

@@ -12,6 +12,7 @@ export interface TcpSocket {
 	resume(): unknown;
 	end(data: Uint8Array): unknown;
 	destroy(): unknown;
+	setNoDelay?(noDelay: boolean): unknown;
 }
 
 export interface WebSocketConnection {

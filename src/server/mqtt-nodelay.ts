@@ -4,15 +4,13 @@
  * PUBACK and a status report), REST → device took 4–49 ms, about 45 ms in half the changes; without Nagle,
  * 2–12 ms. The HTTP server, which carries REST, SSE and WebSocket, already runs without it (Node's default).
  */
-import { server } from 'harperdb';
-
-interface MqttServer {
-	events?: { on(event: 'connection', listener: (socket: { setNoDelay?: (noDelay: boolean) => void }) => void): void };
-}
+import { harperMqtt } from './harper-runtime.ts';
+import { isWebSocket } from './mqtt-disconnect.ts';
 
 export function sendMqttWithoutDelay(): void {
 	// The benchmark's before/after switch (npm run bench): MARQUEE_MQTT_NODELAY=off keeps Harper's behaviour.
 	if (process.env.MARQUEE_MQTT_NODELAY === 'off') return;
-	const mqtt = (server as unknown as { mqtt?: MqttServer }).mqtt;
-	mqtt?.events?.on('connection', (socket) => socket.setNoDelay?.(true));
+	harperMqtt()?.events?.on('connection', (socket) => {
+		if (!isWebSocket(socket)) socket.setNoDelay?.(true);
+	});
 }

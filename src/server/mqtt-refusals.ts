@@ -16,8 +16,8 @@
  * It also gives a refused CONNECT the code of the client's MQTT version (see BAD_CREDENTIALS).
  */
 import { createRequire } from 'node:module';
-import { server } from 'harperdb';
 import { isSignError } from './errors.ts';
+import { harperMqtt, type MqttPacket } from './harper-runtime.ts';
 import { disconnectWithReason, type MqttSocket } from './mqtt-disconnect.ts';
 
 const NOT_AUTHORIZED = 0x87;
@@ -33,20 +33,8 @@ const PUBACK_BY_STATUS: Record<number, number> = {
 /** CONNACK "bad user name or password": 4 in MQTT 3.1.1's return codes, 0x86 in MQTT 5's reason codes. */
 const BAD_CREDENTIALS = { v4: 4, v5: 0x86 };
 
-interface Packet {
-	cmd?: string;
-	messageId?: number;
-	qos?: number;
-	reasonCode?: number;
-	returnCode?: number;
-}
-
 interface MqttPacketModule {
-	generate: (packet: Packet, options?: { protocolVersion?: number }) => Uint8Array;
-}
-
-interface MqttEvents {
-	on(event: 'error', listener: (error: unknown, socket: MqttSocket, packet?: Packet) => void): unknown;
+	generate: (packet: MqttPacket, options?: { protocolVersion?: number }) => Uint8Array;
 }
 
 /** The refusal waiting for its PUBACK: set by the error event, used by the very next generate(). */
@@ -56,11 +44,11 @@ let pending: { messageId: number; reasonCode: number } | undefined;
 const throttledUntil = new WeakMap<MqttSocket, number>();
 
 export function answerRefusedPublishesPrecisely(): void {
-	const events = (server as unknown as { mqtt?: { events?: MqttEvents } }).mqtt?.events;
+	const events = harperMqtt()?.events;
 	// Harper's own copy of mqtt-packet, the one whose generate() its MQTT server calls.
 	const harperRequire = createRequire(createRequire(import.meta.url).resolve('harperdb'));
-	const mqttPacket = harperRequire('mqtt-packet') as MqttPacketModule;
-	if (!events || (mqttPacket.generate as { precise?: boolean }).precise) return;
+	const mqttMqttPacket = harperRequire('mqtt-packet') as MqttPacketModule;
+	if (!events || (mqttMqttPacket.generate as { precise?: boolean }).precise) return;
 
 	events.on('error', (error, socket, packet) => {
 		pending = undefined;
@@ -73,9 +61,9 @@ export function answerRefusedPublishesPrecisely(): void {
 		}
 	});
 
-	const generate = mqttPacket.generate;
-	mqttPacket.generate = Object.assign(
-		(packet: Packet, options?: { protocolVersion?: number }): Uint8Array => {
+	const generate = mqttMqttPacket.generate;
+	mqttMqttPacket.generate = Object.assign(
+		(packet: MqttPacket, options?: { protocolVersion?: number }): Uint8Array => {
 			// Harper refuses credentials with reasonCode 4 and returnCode 0x86: each the other version's code, so an
 			// MQTT 5 client reads "0x04" (no such reason) and a 3.1.1 client "134" (no such return code).
 			if (packet.cmd === 'connack' && packet.reasonCode === BAD_CREDENTIALS.v4) {
@@ -95,7 +83,7 @@ export function answerRefusedPublishesPrecisely(): void {
 }
 
 /** A first rate refusal is answered; ignoring it (or being unanswerable, at QoS 0) ends the connection. */
-function throttle(socket: MqttSocket, packet: Packet, retryAfterSeconds: number): void {
+function throttle(socket: MqttSocket, packet: MqttPacket, retryAfterSeconds: number): void {
 	const now = Date.now();
 	const ignoredTheLastOne = (throttledUntil.get(socket) ?? 0) > now;
 	throttledUntil.set(socket, now + retryAfterSeconds * 1000);

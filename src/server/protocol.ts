@@ -4,7 +4,7 @@
  * for a sign (see resources.ts). HTTP calls run with the HTTP request as context, which has a `method`;
  * MQTT calls run with a context built by the MQTT session (or its stored last will), which has none.
  */
-import { server } from 'harperdb';
+import { harperMqtt } from './harper-runtime.ts';
 export interface HarperContext {
 	method?: string;
 	/** An HTTP request's headers. */
@@ -19,11 +19,6 @@ export interface HarperContext {
 
 export function isMqtt(context: HarperContext | undefined): boolean {
 	return typeof context?.method !== 'string';
-}
-
-/** An MQTT session as Harper keeps it in `server.mqtt.sessions`, seen only as far as this module needs. */
-interface LiveSession {
-	sessionId?: string;
 }
 
 /** A stored last will, as Harper passes it as the context of its publish. */
@@ -53,7 +48,6 @@ export function isWill(context: HarperContext | undefined): context is StoredWil
  */
 export async function isStaleWill(context: StoredWill): Promise<boolean> {
 	await new Promise((resolve) => setImmediate(resolve));
-	const sessions = (server as unknown as { mqtt?: { sessions?: Set<LiveSession> } }).mqtt?.sessions;
-	for (const session of sessions ?? []) if (session.sessionId === context.id) return true;
+	for (const session of harperMqtt()?.sessions ?? []) if (session.sessionId === context.id) return true;
 	return false;
 }

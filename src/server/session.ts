@@ -6,10 +6,11 @@
  *
  * The password travels only in the POST body, and nothing here puts it into a message, an error or a log.
  */
-import { Resource, tables, type User } from 'harperdb';
+import { Resource, type User } from 'harperdb';
 import { ANONYMOUS, type SessionView } from '../session-view.ts';
 import { capabilitiesFor } from './capabilities.ts';
 import { admitLogin } from './abuse-guard.ts';
+import { accountOf, boundSign } from './accounts.ts';
 import { refuse, refuseWithHeaders, signError } from './errors.ts';
 
 /** The request as Harper passes it to a resource over HTTP, seen only as far as this module needs. */
@@ -26,7 +27,6 @@ interface HttpContext {
 	authorized?: boolean;
 }
 
-const DEVICE_ROLE = 'marquee_device';
 const SIGNS_TABLE = 'LedSign';
 /** One answer for an unknown user, a wrong password and an inactive account, so none of them can be told apart. */
 const BAD_CREDENTIALS = 'The username or password is not correct.';
@@ -53,13 +53,6 @@ function requiredText(body: unknown, field: 'username' | 'password', missing: Re
 	return '';
 }
 
-async function boundSign(username: string): Promise<string | null> {
-	const accounts = tables.DeviceAccount as unknown as
-		{ get(id: string): Promise<{ sign?: string } | undefined> } | undefined;
-	const account = await accounts?.get(username);
-	return typeof account?.sign === 'string' ? account.sign : null;
-}
-
 async function viewOf(user: User | undefined, autoLogin: boolean): Promise<SessionView> {
 	if (!user) return ANONYMOUS;
 	const role = user.role?.role ?? null;
@@ -67,7 +60,8 @@ async function viewOf(user: User | undefined, autoLogin: boolean): Promise<Sessi
 		username: user.username,
 		role,
 		may: capabilitiesFor(user.role?.permission, SIGNS_TABLE),
-		sign: role === DEVICE_ROLE ? await boundSign(user.username) : null,
+		// A device account's bound sign; boundSign answers undefined for every other account.
+		sign: (await boundSign(accountOf(user))) ?? null,
 		autoLogin,
 	};
 }

@@ -4,14 +4,9 @@
  * The resources check every parsed message against the same limit (abuse-guard.ts); these caps bound the
  * memory one connection can make the server hold before that check runs.
  */
-import { server } from 'harperdb';
-import { webSocketFirst } from './harper-runtime.ts';
-import { disconnectWithReason, isWebSocket, type MqttSocket, type WebSocketConnection } from './mqtt-disconnect.ts';
+import { harperMqtt, webSocketFirst } from './harper-runtime.ts';
+import { disconnectWithReason, isWebSocket, type WebSocketConnection } from './mqtt-disconnect.ts';
 import { packetSizeGuard } from './mqtt-packet-size.ts';
-
-interface MqttEvents {
-	on(event: 'connection', listener: (socket: MqttSocket) => void): unknown;
-}
 
 /**
  * `messageBytes`: the largest message (JSON) a client may send. An MQTT packet also carries its topic and
@@ -27,7 +22,7 @@ export function limitTransportMessages(messageBytes: number): void {
 		return next?.(socket, request, completion);
 	});
 
-	const events = (server as unknown as { mqtt?: { events?: MqttEvents } }).mqtt?.events;
+	const events = harperMqtt()?.events;
 	events?.on('connection', (socket) => {
 		const withinLimit = packetSizeGuard(packetBytes);
 		const tooLarge = `MQTT packets are limited to ${packetBytes} bytes`;
