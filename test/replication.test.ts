@@ -29,7 +29,7 @@ async function storedOn(node: HarperInstance, id: string): Promise<LedSignRecord
 	return status === 200 ? (body as LedSignRecord) : undefined;
 }
 
-/** Asks node A to replicate with node B, and whether their data link comes up within `ms`. */
+/** Asks node A to replicate with node B, and whether their data link comes up, seen from both, within `ms`. */
 async function joinWithin(ms: number): Promise<boolean> {
 	await operation(nodeA, {
 		operation: 'add_node',
@@ -39,7 +39,8 @@ async function joinWithin(ms: number): Promise<boolean> {
 		authorization: nodeB.admin,
 	});
 	const deadline = Date.now() + ms;
-	while (!(await replicationConnected(nodeA))) {
+	// Both ends must report the data link: A's own view alone was seen up while A's changes never reached B.
+	while (!(await replicationConnected(nodeA)) || !(await replicationConnected(nodeB))) {
 		if (Date.now() > deadline) return false;
 		await new Promise((done) => setTimeout(done, 250));
 	}
