@@ -15,7 +15,8 @@ import { basicAuth, type ServerInfo } from './clients.ts';
  */
 export const ARTIFACTS = process.env.MARQUEE_ARTIFACTS ?? join(tmpdir(), 'marquee-test-artifacts');
 
-export async function launchBrowser(): Promise<Browser> {
+/** `extraArgs`: more Chromium switches, e.g. `--host-resolver-rules` to point a test name at 127.0.0.1. */
+export async function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
 	const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 	if (!existsSync(executablePath)) {
 		throw new Error(`No Chromium at ${executablePath}: run "apt-get install chromium" (or set CHROMIUM_PATH).`);
@@ -31,6 +32,7 @@ export async function launchBrowser(): Promise<Browser> {
 			'--disable-background-networking',
 			'--disable-component-update',
 			'--disable-sync',
+			...extraArgs,
 		],
 	});
 }

@@ -106,9 +106,16 @@ export function rest(
 	method: string,
 	path: string,
 	body?: unknown,
-	options: { raw?: boolean; user?: Credentials | null; contentType?: string } = {}
+	options: {
+		raw?: boolean;
+		user?: Credentials | null;
+		contentType?: string;
+		/** Send from this loopback address (127.0.0.x), to be another client to the server's per-address limits. */
+		localAddress?: string;
+		headers?: Record<string, string>;
+	} = {}
 ): Promise<RestResponse> {
-	const headers: Record<string, string> = { accept: 'application/json' };
+	const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
 	const user = options.user === undefined ? server.admin : options.user;
 	if (user) headers.authorization = basicAuth(user);
 	// raw: the body exactly as given, text or bytes (a Buffer can carry what no JS string can, e.g. invalid UTF-8).
@@ -119,7 +126,8 @@ export function rest(
 	}
 	return new Promise((resolve, reject) => {
 		const { hostname, port } = new URL(server.httpUrl);
-		const request = httpRequest({ hostname, port, path, method, headers }, (response) => {
+		const { localAddress } = options;
+		const request = httpRequest({ hostname, port, path, method, headers, localAddress }, (response) => {
 			const chunks: Buffer[] = [];
 			response.on('data', (chunk: Buffer) => chunks.push(chunk));
 			response.on('end', () => {
@@ -182,14 +190,26 @@ export async function mqttPeer(
 
 /** Publishes with QoS 1 and returns the PUBACK reason code (0 = accepted). */
 export async function mqttPublish(peer: MqttPeer, topic: string, payload: string, retain: boolean): Promise<number> {
-	try {
-		const ack = await peer.client.publishAsync(topic, payload, { qos: 1, retain });
-		return ack && 'reasonCode' in ack ? (ack.reasonCode ?? 0) : 0;
-	} catch (err) {
-		const code = (err as { code?: unknown }).code;
-		if (typeof code === 'number') return code;
-		throw err;
-	}
+	return (await mqttPublishAck(peer, topic, payload, retain)).code;
+}
+
+/** Publishes with QoS 1 and returns the PUBACK: its reason code (0 = accepted) and its MQTT 5 Reason String. */
+export function mqttPublishAck(
+	peer: MqttPeer,
+	topic: string,
+	payload: string,
+	retain: boolean
+): Promise<{ code: number; reason?: string }> {
+	return new Promise((resolve, reject) => {
+		peer.client.publish(topic, payload, { qos: 1, retain }, (err, packet) => {
+			// mqtt.js rejects a PUBACK reason code of 0x80 or more with an error carrying the code; the packet it came in
+			// is then the callback's second argument.
+			const ack = packet as { reasonCode?: number; properties?: { reasonString?: string } } | undefined;
+			const code = err ? (err as { code?: unknown }).code : (ack?.reasonCode ?? 0);
+			if (typeof code !== 'number') reject(err ?? new Error('no PUBACK reason code'));
+			else resolve({ code, reason: ack?.properties?.reasonString });
+		});
+	});
 }
 
 // ---- WebSocket ----------------------------------------------------------------------------------------------

@@ -8,12 +8,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 
 /** The project folder: the nearest folder up with config.yaml (the harness also runs compiled, from dist/). */
 function projectRoot(from: string): string {
@@ -23,7 +23,7 @@ function projectRoot(from: string): string {
 	}
 }
 
-const PROJECT = projectRoot(import.meta.dirname);
+export const PROJECT = projectRoot(import.meta.dirname);
 const HARPER_BIN = join(PROJECT, 'node_modules/harperdb/bin/harperdb.js');
 const READY_TIMEOUT_MS = 90_000;
 const STOP_TIMEOUT_MS = 20_000;
@@ -73,7 +73,7 @@ function basicAuthOf(user: Credentials): string {
 	return `Basic ${Buffer.from(`${user.username}:${user.password}`).toString('base64')}`;
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
 	const server = createServer();
 	server.listen(0, '127.0.0.1');
 	await once(server, 'listening');
@@ -99,8 +99,9 @@ function harperConfig(ports: HarperPorts, production: boolean, logLevel: string)
 		http: listener(ports.http),
 		operationsApi: { network: listener(ports.operations) },
 		mqtt: { network: listener(ports.mqtt), webSocket: true, requireAuthentication: true },
-		// A JSON boolean: the env form AUTHENTICATION_AUTHORIZELOCAL=false is read as a truthy string.
-		authentication: { authorizeLocal: false },
+		// A JSON boolean: the env form AUTHENTICATION_AUTHORIZELOCAL=false is read as a truthy string. Production
+		// hashes passwords with argon2id, as docs/security.md configures it.
+		authentication: production ? { authorizeLocal: false, hashFunction: 'argon2id' } : { authorizeLocal: false },
 		threads: { count: 1, debug: false },
 		localStudio: { enabled: false },
 		replication: { securePort: null },
@@ -302,6 +303,12 @@ export async function startHarper({
 		async destroy(): Promise<void> {
 			await stop();
 			logStream.end();
+			// CI keeps every Harper's log with the test artifacts, for a failure that shows only in a full run.
+			const artifacts = process.env.MARQUEE_ARTIFACTS;
+			if (artifacts) {
+				mkdirSync(artifacts, { recursive: true });
+				copyFileSync(logPath, join(artifacts, `harper-${basename(base)}.log`));
+			}
 			rmSync(base, { recursive: true, force: true });
 		},
 		log: readLog,
