@@ -1,6 +1,7 @@
 /**
  * Marquee's resources: the tables clients reach, each with validated protocol edges (src/server/protocol-edges.ts)
- * that enforce its rules (src/sign-rules.ts) on every write path, REST, MQTT and WebSocket alike.
+ * that enforce its rules (src/sign-rules.ts) on every write path, REST, MQTT and WebSocket alike, and each behind
+ * the one gate (src/server/access.ts) that decides who may do what to it, whatever the protocol or method.
  */
 import { Resource } from 'harperdb';
 import {
@@ -11,25 +12,30 @@ import {
 	type LedSignRecord,
 	type SignStatusRecord,
 } from './src/sign-rules.ts';
+import { ACCESS } from './src/server/access.ts';
+import { gated } from './src/server/gate.ts';
 import { withProtocolEdges } from './src/server/protocol-edges.ts';
 import { tableNamed } from './src/server/harper-runtime.ts';
 import { installStrictJson } from './src/server/strict-json.ts';
 import { sendMqttWithoutDelay } from './src/server/mqtt-nodelay.ts';
 import { LIMITS } from './src/server/abuse-guard.ts';
 import { limitTransportMessages } from './src/server/transport-limits.ts';
-import { limitMqttConnections } from './src/server/mqtt-connection-quota.ts';
-import { answerRefusedPublishesPrecisely } from './src/server/mqtt-refusals.ts';
+import { admitMqttClients } from './src/server/mqtt-admission.ts';
+import { answerRefusedPacketsPrecisely } from './src/server/mqtt-refusals.ts';
 import { closedWhenLocalAuthIsOn } from './src/server/production-guard.ts';
 import { quietUnauthorizedForPages } from './src/server/quiet-unauthorized.ts';
 import { refuseMalformedUrls } from './src/server/malformed-urls.ts';
+import { installHttpGate } from './src/server/http-gate.ts';
+import { SessionResource } from './src/server/session.ts';
 
 installStrictJson();
 sendMqttWithoutDelay();
 limitTransportMessages(LIMITS.messageBytes);
-limitMqttConnections();
-answerRefusedPublishesPrecisely();
+admitMqttClients();
+answerRefusedPacketsPrecisely();
 quietUnauthorizedForPages();
 refuseMalformedUrls();
+installHttpGate();
 
 /**
  * One record per sign: what it shows. Exported as `LedSign`, which is the URL path (/LedSign/<id>) and the
@@ -48,9 +54,8 @@ const SignTable = withProtocolEdges<LedSignRecord>(tableNamed('LedSign'), {
 		updatedAt: current?.updatedAt ?? accepted.updatedAt,
 		transient: true,
 	}),
-	creatable: true,
 });
-export class LedSign extends closedWhenLocalAuthIsOn(SignTable) {}
+export class LedSign extends closedWhenLocalAuthIsOn(gated(SignTable, ACCESS.LedSign)) {}
 
 /**
  * One record per sign: what its device reports (online, what it shows, firmware, signal, display size). Devices
@@ -60,22 +65,18 @@ const StatusTable = withProtocolEdges<SignStatusRecord>(tableNamed('SignStatus')
 	name: 'SignStatus',
 	noun: 'sign status',
 	decide: (id, current, input, mode) => decideStatusWrite(id, current, input, mode),
-	creatable: false,
 });
-export class SignStatus extends closedWhenLocalAuthIsOn(StatusTable) {}
+export class SignStatus extends closedWhenLocalAuthIsOn(gated(StatusTable, ACCESS.SignStatus)) {}
 
 /** The rules, read-only, so panels and devices learn the limits from the server: GET /SignRules. */
-export class SignRules extends Resource {
+class RulesResource extends Resource {
 	static override loadAsInstance = false;
 
 	override get(): typeof SIGN_RULES & { status: typeof STATUS_RULES } {
 		return { ...SIGN_RULES, status: STATUS_RULES };
 	}
-
-	override allowRead(): boolean {
-		return true;
-	}
 }
+export class SignRules extends gated(RulesResource, ACCESS.SignRules) {}
 
 /** The browser's login: who is signed in and what they may do (GET), log in (POST), log out (DELETE). */
-export { Session } from './src/server/session.ts';
+export class Session extends gated(SessionResource, ACCESS.Session) {}

@@ -8,9 +8,10 @@
  * (tsc --watch), and Harper's dev mode restarts the app when the compiled output changes.
  *
  * `run` never serves with dev mode's conveniences, even on a root that `npm run dev` installed (whose
- * harperdb-config.yaml says `authorizeLocal: true`): see RUN_OVERRIDES.
+ * harperdb-config.yaml says `authorizeLocal: true`), and installs with the same settings: see RUN_OVERRIDES.
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { request as httpRequest } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -27,10 +28,10 @@ const project = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const harperBin = join(project, 'node_modules/harperdb/bin/harperdb.js');
 const tscBin = join(project, 'node_modules/typescript/bin/tsc');
 
-// Harper records where it is installed in ~/.harperdb; without that file it would prompt for everything.
-if (!existsSync(join(homedir(), '.harperdb', 'hdb_boot_properties.file'))) installHarper();
-
-/** Installs Harper non-interactively, showing its output only if the install fails. */
+/**
+ * Installs Harper non-interactively, showing its output only if the install fails. Answers the admin account it
+ * made, for a `run` to hash its password again once Harper is up (see rehashAdminPassword).
+ */
 function installHarper() {
 	const rootPath = process.env.ROOTPATH ?? join(homedir(), 'hdb');
 	const username = process.env.HDB_ADMIN_USERNAME ?? 'admin';
@@ -43,7 +44,7 @@ function installHarper() {
 		cwd: project,
 		encoding: 'utf8',
 		env: {
-			...process.env,
+			...harperEnv(),
 			TC_AGREEMENT: 'yes',
 			ROOTPATH: rootPath,
 			HDB_ADMIN_USERNAME: username,
@@ -64,6 +65,40 @@ function installHarper() {
 		`Installed. Log in as "${username}" with the password ${chosenPassword ? 'from HDB_ADMIN_PASSWORD' : `in ${passwordFile}`}.`
 	);
 	if (mode === 'dev') console.log('In dev mode, requests from this machine (127.0.0.1) need no login.');
+	return { rootPath, username, password };
+}
+
+/**
+ * Harper 4.7.29's installer hashes the admin's password with SHA-256 whatever `authentication.hashFunction` says
+ * (tried). Setting the same password again once Harper runs stores it with the configured argon2id. This goes
+ * through the operations API's Unix socket in the root, which only this machine's user can open and which
+ * Harper serves as the super user, so no password travels over the network for it.
+ */
+async function rehashAdminPassword({ rootPath, username, password }) {
+	const body = JSON.stringify({ operation: 'alter_user', username, password });
+	const deadline = Date.now() + 120_000;
+	while (Date.now() < deadline) {
+		const status = await new Promise((resolve) => {
+			const request = httpRequest(
+				{
+					socketPath: join(rootPath, 'operations-server'),
+					path: '/',
+					method: 'POST',
+					headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+				},
+				(response) => {
+					response.resume();
+					resolve(response.statusCode);
+				}
+			);
+			request.on('error', () => resolve(0));
+			request.end(body);
+		});
+		if (status === 200) return;
+		if (harper.exitCode !== null) return;
+		await new Promise((done) => setTimeout(done, 500));
+	}
+	console.error(`Could not store the admin's password with argon2id; run: npm run user -- reset ${username}`);
 }
 
 const children = [];
@@ -80,14 +115,16 @@ if (mode === 'dev') {
 }
 /**
  * Settings `run` forces on Harper, whatever its config file says: no login-free access from this machine
- * (authorizeLocal), no anonymous MQTT, no Node inspector. They go in HARPER_SET_CONFIG, which Harper applies over
+ * (authorizeLocal), passwords hashed with argon2id, no anonymous MQTT, no Node inspector. They go in HARPER_SET_CONFIG, which Harper applies over
  * harperdb-config.yaml and also writes into it; but Harper records each value it replaced
  * (<root>/backup/.harper-config-state.json) and puts it back at the next start without the override, so a later
  * `npm run dev` on the same root still has its auto-login. (The environment variable
  * AUTHENTICATION_AUTHORIZELOCAL cannot do this: Harper reads even "false" as on, so it is removed instead.)
  */
 const RUN_OVERRIDES = {
-	authentication: { authorizeLocal: false },
+	// argon2id: a password hash made to be slow to guess (Harper's default is one round of SHA-256). It applies to
+	// each password set from now on: the admin's at install, every account `npm run user` adds or resets.
+	authentication: { authorizeLocal: false, hashFunction: 'argon2id' },
 	mqtt: { requireAuthentication: true },
 	threads: { debug: false },
 };
@@ -119,12 +156,16 @@ function harperEnv() {
 	return { ...env, HARPER_SET_CONFIG: JSON.stringify(merged(yours, RUN_OVERRIDES)) };
 }
 
+// Harper records where it is installed in ~/.harperdb; without that file it would prompt for everything.
+const installed = existsSync(join(homedir(), '.harperdb', 'hdb_boot_properties.file')) ? undefined : installHarper();
+
 const harper = spawn(process.execPath, [harperBin, mode, project], {
 	cwd: project,
 	stdio: 'inherit',
 	env: harperEnv(),
 });
 children.push(harper);
+if (installed && mode === 'run') void rehashAdminPassword(installed);
 
 function stopAll(signal) {
 	for (const child of children) if (child.exitCode === null) child.kill(signal);

@@ -25,7 +25,7 @@ const LIMITS = {
 	writesPerSign: { perSecond: 2, burst: 4 },
 	connectionsPerAccount: 3,
 	messageBytes: 16 * 1024,
-	loginAttempts: { perSecond: 0.5, burst: 3 },
+	failedLogins: { perSecond: 0.5, burst: 3 },
 };
 const DEADLINE_MS = 5000;
 
@@ -328,7 +328,7 @@ describe('login attempts', () => {
 
 	it('refuses a guessing spree on one account with 429 and Retry-After, even for the right password', async () => {
 		const user = await newOperator();
-		for (let i = 0; i < LIMITS.loginAttempts.burst; i++)
+		for (let i = 0; i < LIMITS.failedLogins.burst; i++)
 			expect((await login(user.username, `guess-${i}`)).status).toBe(401);
 		const refused = await login(user.username, user.password);
 		expect(refused.status).toBe(429);

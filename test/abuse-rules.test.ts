@@ -1,10 +1,11 @@
 /** The pure parts of the abuse limits and the device binding: no server needed. */
+import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { ABUSE_LIMITS, limitsFrom } from '../src/server/abuse-limits.ts';
 import { ConnectionQuota } from '../src/server/connection-quota.ts';
-import { deviceMay } from '../src/server/device-scope.ts';
 import { packetSizeGuard } from '../src/server/mqtt-packet-size.ts';
 import { RateLimiter } from '../src/server/rate-limiter.ts';
+import { SharedRateLimiter, sharedLimiterBytes } from '../src/server/shared-rate-limiter.ts';
 
 describe('RateLimiter', () => {
 	it('allows a burst, then one change per 1/perSecond, and says how long to wait', () => {
@@ -27,6 +28,90 @@ describe('RateLimiter', () => {
 		const limiter = new RateLimiter({ perSecond: 1, burst: 1 }, 100);
 		for (let i = 0; i < 1000; i++) limiter.take(`k${i}`, i * 1000);
 		expect(limiter.size).toBeLessThanOrEqual(101);
+	});
+
+	it('never remembers more than its bound, whatever the keys, and keeps the ones in use', () => {
+		const limiter = new RateLimiter({ perSecond: 0.001, burst: 2 }, 1000);
+		limiter.take('busy', 0);
+		for (let i = 0; i < 100_000; i++) {
+			limiter.take(`attacker-${i}`, i);
+			if (i % 100 === 0) limiter.take('busy', i); // used all along, so never the least recently used
+		}
+		expect(limiter.size).toBeLessThanOrEqual(1000);
+		expect(limiter.take('busy', 100_000)).toBeGreaterThan(0);
+	});
+
+	it('tells how long to wait without taking a token, and remembers nothing for a key it never took from', () => {
+		const limiter = new RateLimiter({ perSecond: 1, burst: 1 });
+		expect(limiter.wait('a', 0)).toBe(0);
+		expect(limiter.size).toBe(0);
+		limiter.take('a', 0);
+		expect(limiter.wait('a', 0)).toBe(1000);
+		expect(limiter.wait('a', 400)).toBe(600);
+		expect(limiter.take('a', 1000)).toBe(0);
+	});
+});
+
+describe('SharedRateLimiter', () => {
+	const memory = (slots = 64): SharedArrayBuffer => new SharedArrayBuffer(sharedLimiterBytes(slots));
+
+	it('allows a burst, then one per 1/perSecond, and waits without taking', () => {
+		const limiter = new SharedRateLimiter({ perSecond: 2, burst: 3 }, memory());
+		expect([0, 0, 0].map(() => limiter.take('a', 1000))).toEqual([0, 0, 0]);
+		expect(limiter.wait('a', 1000)).toBe(500);
+		expect(limiter.take('a', 1250)).toBe(250);
+		expect(limiter.take('a', 1500)).toBe(0);
+		expect(limiter.wait('b', 1500)).toBe(0);
+	});
+
+	it('is one limit for every view of the same memory: what one thread takes, another cannot', () => {
+		const shared = memory();
+		const [one, two] = [
+			new SharedRateLimiter({ perSecond: 1, burst: 2 }, shared),
+			new SharedRateLimiter({ perSecond: 1, burst: 2 }, shared),
+		];
+		expect(one.take('k', 0)).toBe(0);
+		expect(two.take('k', 0)).toBe(0);
+		expect(one.take('k', 0)).toBe(1000);
+		expect(two.wait('k', 0)).toBe(1000);
+	});
+
+	it('stays in its fixed memory whatever the keys, keeping the buckets in use', () => {
+		const limiter = new SharedRateLimiter({ perSecond: 0.001, burst: 1 }, memory(1024));
+		limiter.take('busy', 0);
+		for (let i = 1; i <= 100_000; i++) {
+			limiter.take(`attacker-${i}`, i);
+			if (i % 50 === 0) limiter.wait('busy', i); // looked at all along, so its slot is never the oldest near it
+		}
+		expect(limiter.wait('busy', 100_000)).toBeGreaterThan(0);
+	});
+
+	it('counts exactly under real threads taking from one bucket at once', async () => {
+		const shared = memory();
+		const burst = 5000;
+		const module = new URL('../dist/src/server/shared-rate-limiter.js', import.meta.url).href;
+		const code = `
+			const { workerData, parentPort } = require('node:worker_threads');
+			import(workerData.module).then(({ SharedRateLimiter }) => {
+				const limiter = new SharedRateLimiter({ perSecond: 0.000001, burst: workerData.burst }, workerData.shared);
+				let taken = 0;
+				for (let i = 0; i < workerData.burst; i++) if (limiter.take('one key', 0) === 0) taken++;
+				parentPort.postMessage(taken);
+			});`;
+		const takenBy = await Promise.all(
+			[1, 2, 3, 4].map(
+				() =>
+					new Promise<number>((resolve, reject) => {
+						const worker = new Worker(code, { eval: true, workerData: { module, shared, burst } });
+						worker.once('message', (taken: number) => {
+							resolve(taken);
+							void worker.terminate();
+						});
+						worker.once('error', reject);
+					})
+			)
+		);
+		expect(takenBy.reduce((sum, taken) => sum + taken, 0)).toBe(burst);
 	});
 });
 
@@ -60,19 +145,6 @@ describe('limitsFrom (MARQUEE_LIMITS)', () => {
 		['{"writesPerAccount":{"burst":"10"}}', 'writesPerAccount.burst must be a positive number'],
 	])('refuses %s, naming what is wrong', (json, message) => {
 		expect(() => limitsFrom(json)).toThrow(message);
-	});
-});
-
-describe('deviceMay', () => {
-	it('lets a device read its own sign and report its own status, and nothing else', () => {
-		expect(deviceMay('lobby', 'LedSign', 'lobby', 'read')).toBe(true);
-		expect(deviceMay('lobby', 'SignStatus', 'lobby', 'write')).toBe(true);
-		expect(deviceMay('lobby', 'LedSign', 'lobby', 'write')).toBe(false);
-		expect(deviceMay('lobby', 'SignStatus', 'lobby', 'read')).toBe(false);
-		expect(deviceMay('lobby', 'LedSign', 'cafe', 'read')).toBe(false);
-		expect(deviceMay('lobby', 'LedSign', undefined, 'read')).toBe(false);
-		expect(deviceMay('lobby', 'DeviceAccount', 'lobby', 'read')).toBe(false);
-		expect(deviceMay(null, 'LedSign', 'lobby', 'read')).toBe(false);
 	});
 });
 

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SignDevice } from '../devices/simulator/sign-device.ts';
 import type { LedSignRecord, SignStatusRecord } from '../src/sign-rules.ts';
 import { saveArtifact } from './harness/browser.ts';
-import { mqttPeer, mqttPublish, operation, rest, wsPeer } from './harness/clients.ts';
+import { mqttPeer, mqttPublish, mqttPublishAck, operation, rest, wsPeer } from './harness/clients.ts';
 import { startHarper, type HarperInstance } from './harness/harper.ts';
 import { startSimulator, type SimulatorProcess } from './harness/simulator.ts';
 import { startTcpProxy } from './harness/tcp-proxy.ts';
@@ -229,10 +229,17 @@ describe('status writes', () => {
 		const device = await mqttPeer(harper);
 		expect(await mqttPublish(device, 'SignStatus/checked', '{"online":true,"width":64}', true)).toBe(0);
 		const before = (await rest(harper, 'GET', '/SignStatus/checked')).body;
-		expect(await mqttPublish(device, 'SignStatus/checked', '{"rssi":"strong"}', true)).toBe(0x80);
-		expect(await mqttPublish(device, 'SignStatus/checked', 'online', true)).toBe(0x80);
-		expect(await mqttPublish(device, 'SignStatus/checked', '{"online":false}', false)).toBe(0x80);
-		expect(await mqttPublish(device, 'SignStatus/checked', '', true)).toBe(0x80);
+		// 0x99 Payload format invalid: a field the rules refuse, not JSON, no payload; 0x83: not retained.
+		expect(await mqttPublishAck(device, 'SignStatus/checked', '{"rssi":"strong"}', true)).toMatchObject({
+			code: 0x99,
+			reason: expect.stringContaining('rssi') as string,
+		});
+		expect(await mqttPublish(device, 'SignStatus/checked', 'online', true)).toBe(0x99);
+		expect(await mqttPublishAck(device, 'SignStatus/checked', '{"online":false}', false)).toMatchObject({
+			code: 0x83,
+			reason: expect.stringContaining('retain') as string,
+		});
+		expect(await mqttPublish(device, 'SignStatus/checked', '', true)).toBe(0x99);
 		expect(await mqttPublish(device, 'SignStatus/a/b', '{"online":true}', true)).toBe(0x90);
 		expect((await rest(harper, 'GET', '/SignStatus/checked')).body).toEqual(before);
 		await device.close();

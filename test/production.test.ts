@@ -6,7 +6,11 @@
  *
  * Harper's certificate is its own self-signed one, so the clients here accept it; they only talk to 127.0.0.1.
  */
-import { readdirSync, readlinkSync, readFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, readdirSync, readlinkSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { request as httpsRequest } from 'node:https';
 import { connect as netConnect } from 'node:net';
 import { connect as tlsConnect, type PeerCertificate } from 'node:tls';
@@ -14,7 +18,14 @@ import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localAuthPosture, isUnsafeOutsideDev } from '../src/server/local-auth.ts';
-import { startHarper, type Credentials, type HarperInstance } from './harness/harper.ts';
+import {
+	freePort,
+	PROJECT,
+	requestStatus,
+	startHarper,
+	type Credentials,
+	type HarperInstance,
+} from './harness/harper.ts';
 
 /** Self-signed: accepted for the loopback server this file started, nowhere else. */
 const TRUST_SELF_SIGNED = { rejectUnauthorized: false } as const;
@@ -217,6 +228,27 @@ const PLAIN_MQTT_CONNECT = Buffer.from([
 	0x10, 0x11, 0x00, 0x04, 0x4d, 0x51, 0x54, 0x54, 0x04, 0x02, 0x00, 0x3c, 0x00, 0x05, 0x70, 0x6c, 0x61, 0x69, 0x6e,
 ]);
 
+/** One operation over HTTPS as `user`: the status and the parsed answer. */
+function operation(harper: HarperInstance, user: Credentials, body: object): Promise<Answer> {
+	return new Promise((resolve, reject) => {
+		const request = httpsRequest(
+			harper.operationsUrl,
+			{
+				method: 'POST',
+				headers: { 'content-type': 'application/json', 'authorization': basicAuth(user) },
+				...TRUST_SELF_SIGNED,
+			},
+			(response) => {
+				let text = '';
+				response.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+				response.on('end', () => resolve({ status: response.statusCode ?? 0, body: parseJson(text) }));
+			}
+		);
+		request.on('error', reject);
+		request.end(JSON.stringify(body));
+	});
+}
+
 /** The status the operations API answers to a request without credentials, over HTTPS. */
 function anonymousOperation(harper: HarperInstance): Promise<number> {
 	return new Promise<number>((resolve, reject) => {
@@ -300,6 +332,39 @@ describe('a production Harper', () => {
 
 		it('at the operations API', async () => {
 			expect(await anonymousOperation(harper)).toBe(401);
+		});
+	});
+
+	describe('keeps every account but a super user out of the operations API', () => {
+		const accounts = [
+			{ username: 'prod-operator', password: 'prod-operator-Pass', role: 'marquee_operator' },
+			{ username: 'prod-device', password: 'prod-device-Pass', role: 'marquee_device' },
+		];
+
+		beforeAll(async () => {
+			for (const { role, ...user } of accounts)
+				await operation(harper, harper.admin, { operation: 'add_user', role, active: true, ...user });
+		});
+
+		it.each(accounts)('refuses $role reads, writes and SQL with 403', async ({ username, password }) => {
+			for (const body of [
+				{ operation: 'search_by_value', database: 'data', table: 'LedSign', attribute: 'id', value: '*' },
+				{ operation: 'update', database: 'data', table: 'LedSign', records: [{ id: 'front', brightness: 99999 }] },
+				{ operation: 'sql', sql: "UPDATE data.LedSign SET version = 1 WHERE id = 'front'" },
+			]) {
+				expect((await operation(harper, { username, password }, body)).status).toBe(403);
+			}
+			expect((await https(harper, 'GET', '/LedSign/front')).body).toMatchObject({ brightness: 50 });
+		});
+
+		it('hashes their passwords with argon2id', async () => {
+			const { body } = await operation(harper, harper.admin, {
+				operation: 'sql',
+				sql: "SELECT username, hash_function FROM system.hdb_user WHERE username LIKE 'prod-%'",
+			});
+			expect(body).toEqual(
+				expect.arrayContaining(accounts.map(({ username }) => ({ username, hash_function: 'argon2id' })))
+			);
 		});
 	});
 
@@ -463,5 +528,83 @@ describe('a Harper outside dev mode with authorizeLocal on', () => {
 		} finally {
 			await client.endAsync();
 		}
+	});
+});
+
+describe('npm start (scripts/harper.mjs run) on a machine where Harper never ran', () => {
+	const base = mkdtempSync(join(tmpdir(), 'marquee-npm-start-'));
+	const admin = { username: 'admin', password: `start-${Math.random().toString(36).slice(2)}` };
+	let started: ChildProcess | undefined;
+	let server: HarperInstance;
+	let log = '';
+
+	beforeAll(async () => {
+		const [http, operations, mqttPort] = await Promise.all([freePort(), freePort(), freePort()]);
+		// Only the ports are ours (and no replication listener): everything else is what npm start makes of a fresh
+		// machine, Harper's default thread count included.
+		const config = {
+			http: { port: null, securePort: http },
+			operationsApi: { network: { port: null, securePort: operations } },
+			mqtt: { network: { port: null, securePort: mqttPort } },
+			replication: { securePort: null },
+			logging: { stdStreams: true, level: 'warn' },
+		};
+		started = spawn(process.execPath, [join(PROJECT, 'scripts/harper.mjs'), 'run'], {
+			env: {
+				PATH: process.env.PATH,
+				HOME: join(base, 'home'),
+				ROOTPATH: join(base, 'root'),
+				HDB_ADMIN_USERNAME: admin.username,
+				HDB_ADMIN_PASSWORD: admin.password,
+				HARPER_SET_CONFIG: JSON.stringify(config),
+			},
+			stdio: ['ignore', 'pipe', 'pipe'],
+		});
+		started.stdout?.on('data', (chunk: Buffer) => (log += chunk.toString()));
+		started.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString()));
+		server = {
+			httpUrl: `https://127.0.0.1:${http}`,
+			operationsUrl: `https://127.0.0.1:${operations}`,
+			admin,
+		} as HarperInstance;
+		const deadline = Date.now() + 90_000;
+		while ((await requestStatus(`${server.httpUrl}/SignRules`)) !== 200) {
+			if (Date.now() > deadline || started.exitCode !== null) throw new Error(`npm start did not serve:\n${log}`);
+			await new Promise((done) => setTimeout(done, 250));
+		}
+	}, 120_000);
+
+	afterAll(async () => {
+		if (started?.exitCode === null) {
+			const exited = once(started, 'exit');
+			started.kill('SIGTERM');
+			await exited;
+		}
+		rmSync(base, { recursive: true, force: true });
+	});
+
+	it('hashes passwords with argon2id, the admin’s included, and keeps other accounts out of the operations API', async () => {
+		const operator = { username: 'start-operator', password: 'start-operator-Pass' };
+		expect(
+			(await operation(server, admin, { operation: 'add_user', role: 'marquee_operator', active: true, ...operator }))
+				.status
+		).toBe(200);
+		const hashes = async (): Promise<unknown> =>
+			(
+				await operation(server, admin, {
+					operation: 'sql',
+					sql: `SELECT username, hash_function FROM system.hdb_user WHERE username IN ('admin', '${operator.username}')`,
+				})
+			).body;
+		// npm start sets the admin's password again once Harper is up (its installer always uses SHA-256).
+		await expect.poll(hashes, { timeout: 10_000 }).toEqual(
+			expect.arrayContaining([
+				{ username: 'admin', hash_function: 'argon2id' },
+				{ username: operator.username, hash_function: 'argon2id' },
+			])
+		);
+		expect((await operation(server, operator, { operation: 'describe_all' })).status).toBe(403);
+		expect((await https(server, 'GET', '/LedSign/', { user: operator })).status).toBe(200);
+		expect(await anonymousOperation(server)).toBe(401);
 	});
 });

@@ -18,10 +18,12 @@ const DEADLINE_MS = 5000;
 const OWN = 'rm-own';
 const OTHER = 'rm-other';
 
-const accounts: Record<'operator' | 'viewer' | 'device', Credentials & { role: string }> = {
+const accounts: Record<'operator' | 'viewer' | 'device' | 'deviceUnbound', Credentials & { role: string }> = {
 	operator: { username: 'rm-operator', password: 'rm-operator-password', role: 'marquee_operator' },
 	viewer: { username: 'rm-viewer', password: 'rm-viewer-password', role: 'marquee_viewer' },
 	device: { username: 'rm-device', password: 'rm-device-password', role: 'marquee_device' },
+	// A device account with no DeviceAccount record: bound to no sign, so it may touch nothing.
+	deviceUnbound: { username: 'rm-unbound', password: 'rm-unbound-password', role: 'marquee_device' },
 };
 
 function credentialsOf(actor: Actor): Credentials | null {
@@ -221,7 +223,7 @@ async function attempt(action: Action, actor: Actor): Promise<string> {
 
 /** A device may only try to delete its own sign; anyone else gets a sign of their own to delete. */
 async function deletable(actor: Actor): Promise<string> {
-	if (actor === 'device' || actor === 'deviceOther') return signFor(actor);
+	if (actor === 'device' || actor === 'deviceOther' || actor === 'deviceUnbound') return signFor(actor);
 	const id = fresh('rm-doomed');
 	await rest(server, 'PUT', `/LedSign/${id}`, { text: 'to be deleted' });
 	return id;

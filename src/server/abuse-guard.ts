@@ -1,27 +1,40 @@
 /**
  * Applies the abuse limits (abuse-limits.ts) to the callers of the protocol edges: a rate limit per account and
- * per sign on every change, a size limit on every message, a connection quota per account, a limit on login
- * attempts. Administrators are exempt from the rate limits and the connection quota; the size limit holds
+ * per sign on every change, a size limit on every message, a connection quota per account, a limit on failed
+ * logins. Administrators are exempt from the rate limits and the connection quota; the size limit holds
  * everyone (a message too big is too big whoever sends it), and the login limit every login (a login is not yet
- * anyone). State is per Harper worker thread, so with N threads an account gets up to N times each limit.
+ * anyone). The failed-login counts are shared by all worker threads; the rest are per thread, so with N threads
+ * an account gets up to N times each of the other limits.
  */
 import { limitsFrom, type AbuseLimits } from './abuse-limits.ts';
 import type { Account } from './accounts.ts';
 import { ConnectionQuota } from './connection-quota.ts';
 import { refuse, signError, tooManyError } from './errors.ts';
+import { sharedMemory } from './harper-runtime.ts';
 import { RateLimiter } from './rate-limiter.ts';
+import { SharedRateLimiter, sharedLimiterBytes } from './shared-rate-limiter.ts';
 
 export const LIMITS: AbuseLimits = limitsFrom(process.env.MARQUEE_LIMITS);
 
 const perAccount = new RateLimiter(LIMITS.writesPerAccount);
 const perRecord = new RateLimiter(LIMITS.writesPerSign);
 const connections = new ConnectionQuota(LIMITS.connectionsPerAccount);
-const loginsPerUsername = new RateLimiter(LIMITS.loginAttempts);
-// Many people can share one address (an office behind NAT): it gets five times the allowance of one account.
-const loginsPerAddress = new RateLimiter({
-	perSecond: LIMITS.loginAttempts.perSecond * 5,
-	burst: LIMITS.loginAttempts.burst * 5,
-});
+/**
+ * Failed logins per username from one address, and per address. Only failures count, so no one can lock a user
+ * out by failing on purpose from elsewhere: the right password from another address still works. Many people can
+ * share one address (an office behind NAT): it gets five times the allowance of one username. Kept in memory all
+ * worker threads share, so a guesser gets the limit once per server, not once per thread, and in a fixed number
+ * of buckets (16,384 each), whatever the usernames and addresses.
+ */
+const LOGIN_BUCKETS = 16_384;
+const failuresPerUsername = new SharedRateLimiter(
+	LIMITS.failedLogins,
+	sharedMemory('failed-logins-per-username', sharedLimiterBytes(LOGIN_BUCKETS))
+);
+const failuresPerAddress = new SharedRateLimiter(
+	{ perSecond: LIMITS.failedLogins.perSecond * 5, burst: LIMITS.failedLogins.burst * 5 },
+	sharedMemory('failed-logins-per-address', sharedLimiterBytes(LOGIN_BUCKETS))
+);
 
 const isLimited = (account: Account | undefined): account is Account => account !== undefined && !account.superUser;
 
@@ -75,8 +88,28 @@ export function admitConnection(account: Account | undefined): () => void {
 	);
 }
 
-/** Counts a login attempt, for the username and for the address it comes from; refuses (429) a guessing spree. */
-export function admitLogin(username: string, address: string | undefined): void {
-	const wait = Math.max(loginsPerUsername.take(username), address ? loginsPerAddress.take(address) : 0);
-	if (wait > 0) refuse(tooManyError('Too many login attempts; wait before trying again.', wait));
+/** An address as a key: IPv4 clients of a dual-stack listener arrive as "::ffff:127.0.0.1". */
+export function addressKey(address: string | undefined): string {
+	return (address ?? 'unknown').replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
+}
+
+/** A username from an address, as one key. */
+const usernameKey = (username: string | undefined, address: string): string => `${address} ${username ?? ''}`;
+
+/**
+ * Refuses (429) a login from `address` as `username` while too many have failed: for that username from that
+ * address, or from that address at all. Checked before the password is, so a guesser learns nothing more, not
+ * even from the right password.
+ */
+export function admitLogin(username: string | undefined, address: string | undefined): void {
+	const from = addressKey(address);
+	const wait = Math.max(failuresPerAddress.wait(from), failuresPerUsername.wait(usernameKey(username, from)));
+	if (wait > 0) refuse(tooManyError('Too many failed logins from this address; wait before trying again.', wait));
+}
+
+/** Counts a failed login (a wrong password, an unknown username) against the username and the address. */
+export function countFailedLogin(username: string | undefined, address: string | undefined): void {
+	const from = addressKey(address);
+	failuresPerAddress.take(from);
+	failuresPerUsername.take(usernameKey(username, from));
 }

@@ -1,18 +1,20 @@
 /**
  * The abuse limits: how fast an account and a sign may change, how big a message may be, how many connections
- * an account may hold. A sign in a lobby is a public surface; these bound what one stolen or misbehaving
- * account (a device in a reboot loop, a script gone wrong) can do to the server and to the other signs.
+ * an account may hold, how many subscriptions one connection may hold, how long and how many connections may
+ * wait unauthenticated, and how many wrong passwords an address may try. A sign in a lobby is a public surface;
+ * these bound what one stolen or misbehaving account (a device in a reboot loop, a script gone wrong), or anyone
+ * who can reach the port, can do to the server and to the other signs.
  *
  * Administrators (super users) are trusted with rates and connections: automation and the tests' bulk writes run
- * as one. The size limit and the login limit hold everyone.
+ * as one. The other limits hold everyone.
  * An operator can override any value with MARQUEE_LIMITS, JSON shaped like ABUSE_LIMITS (e.g.
  * `MARQUEE_LIMITS='{"writesPerSign":{"perSecond":2,"burst":5}}'`); the values are documented in docs/security.md.
  */
 
 export interface RateLimit {
-	/** Changes per second, sustained. */
+	/** Events per second, sustained. */
 	perSecond: number;
-	/** Changes allowed at once after a quiet spell (a token bucket's size). */
+	/** Events allowed at once after a quiet spell (a token bucket's size). */
 	burst: number;
 }
 
@@ -25,8 +27,17 @@ export interface AbuseLimits {
 	messageBytes: number;
 	/** MQTT, WebSocket and SSE connections one account may hold open at once (per Harper worker thread). */
 	connectionsPerAccount: number;
-	/** Panel logins (POST /Session) per username; an address gets five times this. */
-	loginAttempts: RateLimit;
+	/** Topics one MQTT connection may be subscribed to at once. */
+	subscriptionsPerConnection: number;
+	/**
+	 * Wrong passwords (or unknown usernames) per username from one address, on any protocol: the panel's login,
+	 * Basic auth, MQTT CONNECT. The address as a whole gets five times this. Logins that succeed cost nothing.
+	 */
+	failedLogins: RateLimit;
+	/** Connections one address may hold that have not logged in yet (an MQTT socket before its CONNECT, ...). */
+	unauthenticatedPerAddress: number;
+	/** How long such a connection may sit idle before it is closed. */
+	unauthenticatedSeconds: number;
 }
 
 export const ABUSE_LIMITS: Readonly<AbuseLimits> = Object.freeze({
@@ -36,9 +47,18 @@ export const ABUSE_LIMITS: Readonly<AbuseLimits> = Object.freeze({
 	messageBytes: 16 * 1024,
 	// A device needs one; a person a few panels and tools. A kiosk wall of panels on one account fits too.
 	connectionsPerAccount: 32,
-	// Ten tries at once, then one every ten seconds: a person mistyping is never held up, a guesser crawls.
-	loginAttempts: Object.freeze({ perSecond: 0.1, burst: 10 }),
+	// A sign needs one (its LedSign topic), a dashboard a few (LedSign/#, SignStatus/#, its own).
+	subscriptionsPerConnection: 64,
+	// Ten mistakes at once, then one every ten seconds: a person mistyping is never held up, a guesser crawls.
+	failedLogins: Object.freeze({ perSecond: 0.1, burst: 10 }),
+	// A fleet behind one NAT reconnecting after a restart all at once still fits.
+	unauthenticatedPerAddress: 256,
+	unauthenticatedSeconds: 10,
 });
+
+type RateKey = 'writesPerAccount' | 'writesPerSign' | 'failedLogins';
+type NumberKey = Exclude<keyof AbuseLimits, RateKey>;
+const RATE_KEYS: readonly string[] = ['writesPerAccount', 'writesPerSign', 'failedLogins'] satisfies RateKey[];
 
 /** ABUSE_LIMITS with the overrides in `json` (MARQUEE_LIMITS); throws with the offending key if it is malformed. */
 export function limitsFrom(json: string | undefined, defaults: AbuseLimits = ABUSE_LIMITS): AbuseLimits {
@@ -49,10 +69,9 @@ export function limitsFrom(json: string | undefined, defaults: AbuseLimits = ABU
 	}
 	const limits: AbuseLimits = structuredClone({ ...defaults });
 	for (const [key, value] of Object.entries(overrides)) {
-		if (key === 'writesPerAccount' || key === 'writesPerSign' || key === 'loginAttempts') {
-			limits[key] = rateLimit(key, value, defaults[key]);
-		} else if (key === 'messageBytes' || key === 'connectionsPerAccount') limits[key] = positive(key, value);
-		else throw new Error(`MARQUEE_LIMITS: unknown limit "${key}"`);
+		if (!(key in defaults)) throw new Error(`MARQUEE_LIMITS: unknown limit "${key}"`);
+		if (RATE_KEYS.includes(key)) limits[key as RateKey] = rateLimit(key, value, defaults[key as RateKey]);
+		else limits[key as NumberKey] = positive(key, value);
 	}
 	return limits;
 }

@@ -1,21 +1,21 @@
 /**
- * Who is asking, as far as Marquee's own checks need to know: the account, whether it is an administrator,
- * and for a device account, the one sign it is bound to (table DeviceAccount, written by `npm run user`).
+ * Who is asking, as far as Marquee's own checks need to know: the account, its role, whether it is an
+ * administrator. (A device account's bound sign is looked up in device-binding.ts.)
  */
-import { tables } from 'harperdb';
-
 export const DEVICE_ROLE = 'marquee_device';
 
 export interface Account {
 	username: string;
 	role: string | undefined;
 	superUser: boolean;
+	/** The role's permission object as Harper keeps it (what capabilities.ts reads). */
+	permission: unknown;
 }
 
 /** Harper's user record, seen only as far as this module needs. */
 interface HarperUser {
 	username?: unknown;
-	role?: { role?: unknown; permission?: { super_user?: unknown } };
+	role?: { role?: unknown; permission?: { super_user?: unknown } & Record<string, unknown> };
 }
 
 export function accountOf(user: unknown): Account | undefined {
@@ -25,15 +25,6 @@ export function accountOf(user: unknown): Account | undefined {
 		username,
 		role: typeof role?.role === 'string' ? role.role : undefined,
 		superUser: role?.permission?.super_user === true,
+		permission: role?.permission,
 	};
-}
-
-/**
- * The sign a device account is bound to; null for a device account bound to none (it may touch nothing),
- * undefined for any other account. Read on every check, so `npm run user -- remove` takes effect at once.
- */
-export async function boundSign(account: Account | undefined): Promise<string | null | undefined> {
-	if (account?.role !== DEVICE_ROLE) return undefined;
-	const binding = (await tables.DeviceAccount?.get(account.username)) as { sign?: unknown } | undefined;
-	return typeof binding?.sign === 'string' ? binding.sign : null;
 }

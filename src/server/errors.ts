@@ -1,7 +1,9 @@
 /**
- * Refusals, shaped the way Harper reports them. Harper turns a thrown *plain object* carrying `statusCode`
- * into that HTTP status with the object as the JSON body (a thrown `Error` becomes a bare string), and any
- * throw into an MQTT v5 PUBACK failure (reason code 128). WebSocket writes send the same object as a message.
+ * Refusals, shaped the way Harper reports them. Harper turns a thrown object carrying `statusCode` that is not an
+ * `Error` into that HTTP status with the object as the JSON body (a thrown `Error` becomes a bare string), and any
+ * throw into an MQTT v5 PUBACK failure. A WebSocket it refuses is closed with the refusal's `toString()` as the
+ * close reason, so a refusal's string is its sentence (a plain object would say "[object Object]"). WebSocket
+ * writes send the same object as a message.
  */
 import type { FieldErrors } from '../sign-rules.ts';
 
@@ -21,6 +23,7 @@ const STATUS = {
 	badRequest: 400,
 	unauthorized: 401,
 	forbidden: 403,
+	notFound: 404,
 	notAllowed: 405,
 	conflict: 409,
 	tooLarge: 413,
@@ -30,8 +33,43 @@ const STATUS = {
 	unavailable: 503,
 } as const;
 
-export function signError(kind: keyof typeof STATUS, error: string, fields: FieldErrors = {}): SignError {
-	return { statusCode: STATUS[kind], error, fields };
+export type RefusalKind = keyof typeof STATUS;
+
+/** The longest close reason a WebSocket may carry (RFC 6455: 125 bytes of payload, 2 of them the code). */
+const CLOSE_REASON_BYTES = 123;
+
+/** `text` cut to at most `bytes` bytes of UTF-8, on a character boundary, marked with an ellipsis when cut. */
+export function truncateUtf8(text: string, bytes: number): string {
+	if (Buffer.byteLength(text) <= bytes) return text;
+	let cut = '';
+	for (const char of text) {
+		if (Buffer.byteLength(`${cut}${char}…`) > bytes) break;
+		cut += char;
+	}
+	return `${cut}…`;
+}
+
+/** A refusal: its JSON is the HTTP body, its string the sentence (a WebSocket close reason). */
+class Refusal implements SignError {
+	statusCode: number;
+	error: string;
+	fields: FieldErrors;
+	retryAfter?: number;
+	headers?: Record<string, string>;
+
+	constructor(statusCode: number, error: string, fields: FieldErrors) {
+		this.statusCode = statusCode;
+		this.error = error;
+		this.fields = fields;
+	}
+
+	toString(): string {
+		return truncateUtf8(this.error, CLOSE_REASON_BYTES);
+	}
+}
+
+export function signError(kind: RefusalKind, error: string, fields: FieldErrors = {}): SignError {
+	return new Refusal(STATUS[kind], error, fields);
 }
 
 export function isSignError(value: unknown): value is SignError {
@@ -39,9 +77,18 @@ export function isSignError(value: unknown): value is SignError {
 }
 
 /** A 429: the caller should wait `retryAfterMs` before trying again. */
-export function tooManyError(error: string, retryAfterMs: number): SignError {
+export function tooManyError(error: string, retryAfterMs: number, fields: FieldErrors = {}): SignError {
 	const retryAfter = Math.max(1, Math.ceil(retryAfterMs / 1000));
-	return { ...signError('tooMany', error), retryAfter, headers: { 'Retry-After': String(retryAfter) } };
+	return Object.assign(signError('tooMany', error, fields), {
+		retryAfter,
+		headers: { 'Retry-After': String(retryAfter) },
+	});
+}
+
+/** A refusal's sentence and the fields it names, in one line: an MQTT 5 Reason String. */
+export function refusalText(refusal: SignError): string {
+	const fields = Object.entries(refusal.fields).map(([field, why]) => `${field} ${why}`);
+	return fields.length > 0 ? `${refusal.error} (${fields.join('; ')})` : refusal.error;
 }
 
 interface HttpResponseContext {
@@ -60,7 +107,7 @@ export function refuseWithHeaders(context: unknown, error: unknown): never {
 
 /** Throws a refusal the way Harper expects (see the module comment). */
 export function refuse(error: SignError): never {
-	// eslint-disable-next-line @typescript-eslint/only-throw-error -- Harper serialises plain objects as the JSON body
+	// eslint-disable-next-line @typescript-eslint/only-throw-error -- Harper serialises non-Error objects as the JSON body
 	throw error;
 }
 
@@ -73,4 +120,16 @@ export function webSocketError(err: unknown): { type: 'error' } & SignError {
 	const statusCode = typeof err === 'object' && err && 'statusCode' in err ? Number(err.statusCode) : 500;
 	const error = err instanceof Error ? err.message : 'the change could not be applied';
 	return { type: 'error', statusCode, error, fields: {} };
+}
+
+/**
+ * The WebSocket close code for a refusal: 3000 and 3003 (the registered "Unauthorized" and "Forbidden", as Harper
+ * uses them), 1009 for a message too big, 1011 for the server's own failure, and 1008 "Policy Violation" for
+ * every other refusal (Harper alone would say 1011, "internal error", to a client's mistake).
+ */
+export function closeCodeFor(statusCode: number): number {
+	if (statusCode === 401) return 3000;
+	if (statusCode === 403) return 3003;
+	if (statusCode === 413) return 1009;
+	return statusCode >= 500 ? 1011 : 1008;
 }

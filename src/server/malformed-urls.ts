@@ -6,25 +6,16 @@
  * address: HTTP 400 that says so, or a WebSocket closed with 1008 and the reason. test/hostile-input.test.ts
  * sends such addresses.
  */
-import { httpFirst, webSocketFirst } from './harper-runtime.ts';
+import {
+	httpFirst,
+	webSocketFirst,
+	type HarperRequest,
+	type HarperResponse,
+	type HttpMiddleware,
+	type WebSocketLike,
+} from './harper-runtime.ts';
 
-interface HttpRequest {
-	url: string;
-}
-
-interface HttpResponse {
-	status: number;
-	headers: Record<string, string>;
-	body: string;
-}
-
-type Listener = (request: HttpRequest, next: (request: HttpRequest) => Promise<unknown>) => Promise<unknown>;
-
-interface WebSocketConnection {
-	close(code: number, reason: string): unknown;
-}
-
-type WsListener = (ws: WebSocketConnection, request: HttpRequest, completion: unknown, next?: WsListener) => unknown;
+type WsListener = (ws: WebSocketLike, request: HarperRequest, completion: unknown, next?: WsListener) => unknown;
 
 /** WebSocket close code 1008, "Policy Violation": the generic "your request broke the rules". */
 const POLICY_VIOLATION = 1008;
@@ -38,7 +29,7 @@ function decodes(url: string): boolean {
 	}
 }
 
-const MALFORMED: HttpResponse = {
+const MALFORMED: HarperResponse & { headers: Record<string, string> } = {
 	status: 400,
 	headers: { 'content-type': 'application/json' },
 	body: JSON.stringify({
@@ -53,7 +44,7 @@ let installed = false;
 export function refuseMalformedUrls(): void {
 	if (installed) return;
 	installed = true;
-	const listener: Listener = (request, next) =>
+	const listener: HttpMiddleware = (request, next) =>
 		decodes(request.url) ? next(request) : Promise.resolve({ ...MALFORMED, headers: { ...MALFORMED.headers } });
 	// runFirst: ahead of Harper's own handlers, which are where the address is decoded.
 	httpFirst(listener);

@@ -1,12 +1,16 @@
 /**
  * Ends an MQTT connection with an MQTT 5 DISCONNECT that says why, over TCP or WebSocket. (A 3.1.1 client has
- * no DISCONNECT from the server; it just sees the connection close, which is all 3.1.1 offers.)
+ * no DISCONNECT from the server; it just sees the connection close, which is all 3.1.1 offers.) Also closes one
+ * whose CONNECT was refused, after its CONNACK: MQTT 5 requires it, and Harper would wait for another CONNECT.
  */
+import type { Socket } from 'node:net';
+import { truncateUtf8 } from './errors.ts';
 
 /** The socket Harper hands to `server.mqtt.events` listeners: a TCP/TLS socket or a ws WebSocket. */
 export type MqttSocket = TcpSocket | WebSocketConnection;
 
 export interface TcpSocket {
+	remoteAddress?: string;
 	on(event: 'data', listener: (chunk: Uint8Array) => void): unknown;
 	removeAllListeners(event: 'data'): unknown;
 	resume(): unknown;
@@ -21,6 +25,8 @@ export interface WebSocketConnection {
 	close(code: number, reason: string): unknown;
 	/** ws's frame reader; it closes the socket with 1009 when a message exceeds `_maxPayload`. */
 	_receiver?: { _maxPayload?: number };
+	/** The TCP socket under it. */
+	_socket?: Socket;
 }
 
 export const isWebSocket = (socket: MqttSocket): socket is WebSocketConnection =>
@@ -52,4 +58,15 @@ export function disconnectWithReason(socket: MqttSocket, reasonCode: 0x95 | 0x96
 	socket.resume();
 	socket.end(packet);
 	setTimeout(() => socket.destroy(), 2000).unref();
+}
+
+/**
+ * Closes a connection whose CONNECT was refused, once the CONNACK that says why (sent in the same turn of the
+ * event loop) is on its way: a TCP socket is ended after what is written, a WebSocket closed with 1008.
+ */
+export function closeAfterConnack(socket: MqttSocket, reason: string): void {
+	setImmediate(() => {
+		if (isWebSocket(socket)) socket.close(1008, truncateUtf8(reason, 123));
+		else socket.end(new Uint8Array(0));
+	});
 }

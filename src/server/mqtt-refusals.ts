@@ -1,84 +1,111 @@
 /**
- * MQTT v5 answers that say why a publish was refused. Harper 4.7 answers every refused publish with PUBACK
- * 0x80 "Unspecified error" (or 0x90 when a hook returns false), whatever the hook threw; a device author, and a
- * device that should back off, needs to tell "not allowed" from "slow down":
+ * MQTT 5 answers that say why: the most precise reason code each packet allows (mqtt-reason-codes.ts) and a
+ * Reason String with the refusal's sentence and the fields it names. Harper 4.7 answers every refused publish
+ * with PUBACK 0x80 "Unspecified error" (0x90 when a hook returns false), whatever the hook threw, sends no reason
+ * strings, and swaps the CONNACK codes for bad credentials (0x04 to an MQTT 5 client, 134 to a 3.1.1 one).
  *
- *   401, 403  PUBACK 0x87 "Not authorized"
- *   413       PUBACK 0x97 "Quota exceeded" (bigger packets never get this far: DISCONNECT 0x95, transport-limits.ts)
- *   429       PUBACK 0x97 "Quota exceeded"; a client that publishes again before the wait it was given is over,
- *             or whose refused publish was QoS 0 (no PUBACK to tell it), gets DISCONNECT 0x96 "Message rate too
- *             high". MQTT 5 allows 0x96 only in a DISCONNECT, and mqtt.js rejects a PUBACK carrying it.
+ *   PUBACK    0x87 not authorized, 0x99 payload format invalid (not JSON, a field the rules refuse, no payload),
+ *             0x97 quota exceeded (a rate or size limit), 0x83 not accepted here (a version conflict, a
+ *             non-retained publish where only retained ones are)
+ *   SUBACK    the code mqtt-admission.ts chose for each refused topic, with its reasons
+ *   CONNACK   0x86 bad credentials, 0x97 quota, 0x9F connection rate exceeded (too many failed logins)
  *
- * How: Harper emits an `error` event (with the socket and the refused PUBLISH) on `server.mqtt.events`, then, in
- * the same synchronous step, builds the PUBACK with the `generate` function of its `mqtt-packet` module. This
- * notes the reason on the event and rewrites that one PUBACK as it is generated. If Harper ever changes either
- * step, PUBACKs simply stay 0x80 (test/abuse-limits.test.ts and test/role-matrix.test.ts would say so).
- * It also gives a refused CONNECT the code of the client's MQTT version (see BAD_CREDENTIALS).
+ * A 429 also throttles: a client that publishes again before the wait it was given is over, or whose refused
+ * publish was QoS 0 (no PUBACK to tell it), gets DISCONNECT 0x96 "Message rate too high" (MQTT 5 allows 0x96
+ * only in a DISCONNECT, and mqtt.js rejects a PUBACK carrying it).
+ *
+ * How: Harper builds every packet it sends with the `generate` function of its own `mqtt-packet`; this wraps it.
+ * The connection a packet is for is the current one (mqtt-connections.ts); the refusal it reports was noted on
+ * that connection just before (by the `error` event Harper emits for a refused publish, or by mqtt-admission.ts).
  */
-import { createRequire } from 'node:module';
-import { isSignError } from './errors.ts';
-import { harperMqtt, type MqttPacket } from './harper-runtime.ts';
+import { isSignError, refusalText, truncateUtf8 } from './errors.ts';
+import { harperMqtt, harperMqttPacket, type MqttPacket } from './harper-runtime.ts';
+import { currentMqttConnection, mqttConnectionOf, type MqttConnection } from './mqtt-connections.ts';
 import { disconnectWithReason, type MqttSocket } from './mqtt-disconnect.ts';
+import { CONNACK, connackCodes, PUBACK, pubackCodeFor } from './mqtt-reason-codes.ts';
 
-const NOT_AUTHORIZED = 0x87;
-const QUOTA_EXCEEDED = 0x97;
-const UNSPECIFIED_ERROR = 0x80;
-const PUBACK_BY_STATUS: Record<number, number> = {
-	401: NOT_AUTHORIZED,
-	403: NOT_AUTHORIZED,
-	413: QUOTA_EXCEEDED,
-	429: QUOTA_EXCEEDED,
-};
-
-/** CONNACK "bad user name or password": 4 in MQTT 3.1.1's return codes, 0x86 in MQTT 5's reason codes. */
-const BAD_CREDENTIALS = { v4: 4, v5: 0x86 };
-
-interface MqttPacketModule {
-	generate: (packet: MqttPacket, options?: { protocolVersion?: number }) => Uint8Array;
-}
-
-/** The refusal waiting for its PUBACK: set by the error event, used by the very next generate(). */
-let pending: { messageId: number; reasonCode: number } | undefined;
+/** A Reason String is kept short: a device's MQTT buffer may be 1 KB, and the packet must fit it. */
+const REASON_BYTES = 256;
 
 /** Per connection: until when it was told to wait after a rate refusal. */
 const throttledUntil = new WeakMap<MqttSocket, number>();
 
-export function answerRefusedPublishesPrecisely(): void {
+/** `packet` with an MQTT 5 Reason String, unless the client said it takes no packets that big. */
+function withReason(
+	packet: MqttPacket,
+	reason: string | undefined,
+	connection: MqttConnection | undefined
+): MqttPacket {
+	if (!reason) return packet;
+	const text = truncateUtf8(reason, REASON_BYTES);
+	const maximum = connection?.maximumPacketSize;
+	if (maximum !== undefined && Buffer.byteLength(text) + 64 > maximum) return packet;
+	return { ...packet, properties: { ...packet.properties, reasonString: text } };
+}
+
+function connack(packet: MqttPacket, connection: MqttConnection | undefined, version: number): MqttPacket {
+	const refused = connection?.refusedConnect;
+	const failed = (packet.reasonCode ?? 0) !== 0 || (packet.returnCode ?? 0) !== 0;
+	if (!failed) return packet;
+	if (connection) connection.refusedConnect = undefined;
+	// Harper's credential refusal carries 0x04 (the 3.1.1 code) as its reason code.
+	const codes = connackCodes(
+		refused?.code ?? (packet.reasonCode === 4 ? CONNACK.badCredentials.v5 : (packet.reasonCode ?? 0))
+	);
+	if (version < 5) return { ...packet, reasonCode: codes.v4, returnCode: codes.v4 };
+	return withReason({ ...packet, reasonCode: codes.v5, returnCode: codes.v5 }, refused?.reason, connection);
+}
+
+function puback(packet: MqttPacket, connection: MqttConnection | undefined, version: number): MqttPacket {
+	if (packet.reasonCode !== PUBACK.unspecified || packet.messageId === undefined || !connection) return packet;
+	const refusal = connection.refusedPublishes.get(packet.messageId);
+	if (!refusal) return packet;
+	connection.refusedPublishes.delete(packet.messageId);
+	if (version < 5) return packet;
+	return withReason({ ...packet, reasonCode: pubackCodeFor(refusal.statusCode) }, refusalText(refusal), connection);
+}
+
+function suback(packet: MqttPacket, connection: MqttConnection | undefined, version: number): MqttPacket {
+	if (!connection || connection.refusedTopics.length === 0) return packet;
+	const reasons = connection.refusedTopics.splice(0);
+	return version < 5 ? packet : withReason(packet, [...new Set(reasons)].join(' '), connection);
+}
+
+let installed = false;
+
+export function answerRefusedPacketsPrecisely(): void {
 	const events = harperMqtt()?.events;
-	// Harper's own copy of mqtt-packet, the one whose generate() its MQTT server calls.
-	const harperRequire = createRequire(createRequire(import.meta.url).resolve('harperdb'));
-	const mqttMqttPacket = harperRequire('mqtt-packet') as MqttPacketModule;
-	if (!events || (mqttMqttPacket.generate as { precise?: boolean }).precise) return;
+	const mqttPacket = harperMqttPacket();
+	if (!events || installed || mqttPacket.generate.marquee) return;
+	installed = true;
 
 	events.on('error', (error, socket, packet) => {
-		pending = undefined;
-		if (packet?.cmd !== 'publish') return;
-		const status = isSignError(error) ? error.statusCode : 0;
-		if (status === 429) throttle(socket, packet, isSignError(error) ? (error.retryAfter ?? 1) : 1);
-		const reasonCode = PUBACK_BY_STATUS[status];
-		if (reasonCode && (packet.qos ?? 0) > 0 && packet.messageId !== undefined) {
-			pending = { messageId: packet.messageId, reasonCode };
+		if (packet?.cmd !== 'publish' || !isSignError(error)) return;
+		if (error.statusCode === 429) throttle(socket, packet, error.retryAfter ?? 1);
+		const connection = mqttConnectionOf(socket);
+		if (connection && (packet.qos ?? 0) > 0 && packet.messageId !== undefined) {
+			connection.refusedPublishes.set(packet.messageId, error);
 		}
 	});
 
-	const generate = mqttMqttPacket.generate;
-	mqttMqttPacket.generate = Object.assign(
+	const generate = mqttPacket.generate;
+	mqttPacket.generate = Object.assign(
 		(packet: MqttPacket, options?: { protocolVersion?: number }): Uint8Array => {
-			// Harper refuses credentials with reasonCode 4 and returnCode 0x86: each the other version's code, so an
-			// MQTT 5 client reads "0x04" (no such reason) and a 3.1.1 client "134" (no such return code).
-			if (packet.cmd === 'connack' && packet.reasonCode === BAD_CREDENTIALS.v4) {
-				return generate({ ...packet, reasonCode: BAD_CREDENTIALS.v5, returnCode: BAD_CREDENTIALS.v4 }, options);
+			const connection = currentMqttConnection();
+			const version = options?.protocolVersion ?? 4;
+			switch (packet.cmd) {
+				case 'connack':
+					return generate(connack(packet, connection, version), options);
+				case 'puback':
+				case 'pubrec':
+					return generate(puback(packet, connection, version), options);
+				case 'suback':
+					return generate(suback(packet, connection, version), options);
+				default:
+					return generate(packet, options);
 			}
-			const refusal = pending;
-			if (refusal && (packet.cmd === 'puback' || packet.cmd === 'pubrec')) {
-				pending = undefined;
-				if (packet.messageId === refusal.messageId && packet.reasonCode === UNSPECIFIED_ERROR) {
-					return generate({ ...packet, reasonCode: refusal.reasonCode }, options);
-				}
-			}
-			return generate(packet, options);
 		},
-		{ precise: true }
+		{ marquee: true }
 	);
 }
 

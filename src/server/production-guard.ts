@@ -12,7 +12,7 @@
  * admin look the same. So Marquee's data resources refuse every request, with a message that says how to fix it.
  */
 import { logger, server } from 'harperdb';
-import { refuse, type SignError } from './errors.ts';
+import { refuse, signError } from './errors.ts';
 import { isUnsafeOutsideDev, localAuthPosture, type AuthConfig, type LocalAuthPosture } from './local-auth.ts';
 
 /** Harper's root configuration as it runs (its `server.config`, harperdb-config.yaml with overrides applied). */
@@ -20,14 +20,13 @@ function rootConfig(): AuthConfig | undefined {
 	return (server as unknown as { config?: AuthConfig }).config;
 }
 
-export const LOCAL_AUTH_REFUSAL: SignError = {
-	statusCode: 503,
-	error:
-		'Marquee is refusing requests: Harper runs outside dev mode with authentication.authorizeLocal on, which makes ' +
+export const LOCAL_AUTH_REFUSAL = signError(
+	'unavailable',
+	'Marquee is refusing requests: Harper runs outside dev mode with authentication.authorizeLocal on, which makes ' +
 		'every connection from this machine the super user without a login. Set authentication.authorizeLocal: false ' +
 		'in harperdb-config.yaml (npm start does this for you), unset AUTHENTICATION_AUTHORIZELOCAL, and restart.',
-	fields: { authorizeLocal: 'must be false outside dev mode' },
-};
+	{ authorizeLocal: 'must be false outside dev mode' }
+);
 
 /** Every instance method through which a client request reaches a resource (Harper's static methods call them). */
 const ENTRY_POINTS = [

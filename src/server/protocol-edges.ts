@@ -14,18 +14,26 @@
  *   subscribe / SSE       subscribe() the current record first, then every change
  *   REST GET              get()
  *
- * Every edge also checks who is asking (Harper 4.7 checks no read permission on subscribe, WebSocket or SSE,
- * and a role cannot confine a device account to its one sign), and applies the abuse limits: changes per second
- * per account and per sign, message size, connections per account (abuse-guard.ts).
+ * Who may call which edge is decided before it runs, by the gate the resource is wrapped in (access.ts, applied
+ * in resources.ts): Harper 4.7 checks no read permission on subscribe, WebSocket or SSE, checks only read
+ * permission for a DELETE of a collection or query, and a role cannot confine a device account to its one sign.
+ * The edges apply the abuse limits: changes per second per account and per sign, message size, connections per
+ * account (abuse-guard.ts).
  */
-import type { IterableEventQueue, RequestTarget, RequestTargetOrId, SubscriptionRequest } from 'harperdb';
+import type { IterableEventQueue, RequestTarget, SubscriptionRequest } from 'harperdb';
 import { checkSignId, type ChangeMode, type WriteDecision } from '../sign-rules.ts';
 import { admitChange, admitConnection, admitMessageSize } from './abuse-guard.ts';
-import { accountOf, boundSign } from './accounts.ts';
-import { deviceMay, type Access } from './device-scope.ts';
+import { accountOf } from './accounts.ts';
 import { refuseFormBodies } from './cross-site.ts';
 import { refuse, refuseWithHeaders, signError, webSocketError, type SignError } from './errors.ts';
-import { transaction, type HarperTable, type RecordStore, type WriteContext } from './harper-runtime.ts';
+import {
+	closeWebSocketFor,
+	httpRequestOf,
+	transaction,
+	type HarperTable,
+	type RecordStore,
+	type WriteContext,
+} from './harper-runtime.ts';
 import { jsonPayload } from './payloads.ts';
 import { isMqtt, isStaleWill, isWill, type HarperContext, type StoredWill } from './protocol.ts';
 import { withRecordLock } from './record-lock.ts';
@@ -39,8 +47,6 @@ export interface TableRules<R extends { id: string }> {
 	decide(id: unknown, current: R | undefined, input: unknown, mode: ChangeMode): WriteDecision<R>;
 	/** What a non-retained MQTT publish delivers for an accepted change; without it such publishes are refused. */
 	transient?(accepted: R, current: R | undefined): R;
-	/** Whether REST POST may create records. */
-	creatable: boolean;
 }
 
 /**
@@ -95,8 +101,7 @@ export function withProtocolEdges<R extends { id: string }>(Table: HarperTable, 
 
 		/** POST /Table/ with an `id` in the body (or POST /Table/<id>) creates a record that does not exist yet. */
 		override async post(target: RequestTarget, data: unknown): Promise<unknown> {
-			if (!rules.creatable) refuse(signError('notAllowed', `POST is not supported on ${rules.name}: use PUT.`));
-			// The id is only read here; #write checks the caller's role before it judges the body.
+			// The id is only read here; the gate has checked the caller's role before the body is judged.
 			const id = target.isCollection ? idInBody(data) : target.id;
 			const record = await this.#write(
 				{ id, checkPermission: target.checkPermission } as RequestTarget,
@@ -128,10 +133,9 @@ export function withProtocolEdges<R extends { id: string }>(Table: HarperTable, 
 		// eslint-disable-next-line @typescript-eslint/no-misused-promises -- Harper awaits publish(): the PUBACK waits for it
 		override async publish(target: RequestTarget, message: unknown): Promise<void | false> {
 			if (!namesRecord(target)) return false;
-			await this.#authorize(target, 'create', message);
 			if (!rules.transient) {
 				refuse(
-					signError('badRequest', `A ${rules.noun} must be published with retain set.`, {
+					signError('notAllowed', `A ${rules.noun} must be published with retain set.`, {
 						retain: `must be true: ${rules.name} messages are stored`,
 					})
 				);
@@ -156,9 +160,15 @@ export function withProtocolEdges<R extends { id: string }>(Table: HarperTable, 
 		}
 
 		async #connect(target: RequestTarget, incoming: IterableEventQueue | null): Promise<IterableEventQueue> {
-			await this.#authorizeRead(target);
 			const user = this.getCurrentUser();
-			const release = target.checkPermission ? admitConnection(accountOf(user)) : (): void => undefined;
+			const context = httpRequestOf(this.getContext());
+			let release = (): void => undefined;
+			try {
+				if (target.checkPermission) release = admitConnection(accountOf(user));
+			} catch (refusal) {
+				if (incoming) closeWebSocketFor(context, refusal as SignError);
+				throw refusal;
+			}
 			let outgoing: IterableEventQueue;
 			try {
 				outgoing = await (super.connect(
@@ -169,20 +179,44 @@ export function withProtocolEdges<R extends { id: string }>(Table: HarperTable, 
 				release();
 				throw err;
 			}
+			// The slot is given back however the stream ends: the queue closing (a WebSocket's close ends it), or the
+			// HTTP response closing. An SSE client that goes away closes only the response; Harper ends its queue
+			// at the next event, which for a quiet sign may be hours later.
 			outgoing.on('close', release);
-			if (incoming) void applyWebSocketMessages(target, incoming, outgoing, user);
+			context?._nodeResponse?.on('close', release);
+			if (incoming) void this.#applyMessages(target, incoming, outgoing, user);
 			else outgoing.send(SSE_OPENING);
 			return outgoing;
 		}
 
-		/** REST GET of a record or a query of the table: Harper checks the role; this adds the device binding. */
-		override async get(target?: RequestTargetOrId): Promise<unknown> {
-			if (target === undefined) return super.get();
-			// Client requests arrive as a RequestTarget; a bare id is this module's own read.
-			if (typeof target === 'object' && target !== null && !Array.isArray(target)) {
-				await this.#authorizeRead(target);
+		/**
+		 * Applies each message a WebSocket client sends, as a PATCH by the same client: through this resource's own
+		 * class (this.constructor), so the gate it is wrapped in checks each one. On the collection a message names
+		 * its record by `id`. A refusal is sent back on the socket.
+		 */
+		async #applyMessages(
+			target: RequestTarget,
+			incoming: IterableEventQueue,
+			outgoing: IterableEventQueue,
+			user: unknown
+		): Promise<void> {
+			const Self = this.constructor as typeof ValidatedTable;
+			for await (const message of incoming) {
+				try {
+					const change = jsonPayload(message);
+					const id = target.isCollection ? idInBody(change) : target.id;
+					if (typeof id !== 'string') {
+						refuse(
+							signError('invalid', `On /${rules.name}/ each change must name its ${rules.noun}.`, { id: 'is required' })
+						);
+					}
+					// The same checks as a REST PATCH by this user: Harper marks client requests with checkPermission.
+					const messageTarget = { id, checkPermission: target.checkPermission } as unknown as RequestTarget;
+					await Self.patch(messageTarget, change as object, { user, authorize: true } as never);
+				} catch (err) {
+					outgoing.send(webSocketError(err));
+				}
 			}
-			return super.get(target);
 		}
 
 		/**
@@ -192,7 +226,6 @@ export function withProtocolEdges<R extends { id: string }>(Table: HarperTable, 
 		 * one already arrived, it is newer than what was read, so the read is not sent.
 		 */
 		override async subscribe(request: SubscriptionRequest): Promise<IterableEventQueue> {
-			await this.#authorizeRead(request);
 			const subscription = (await super.subscribe(request)) as IterableEventQueue;
 			if (request.isCollection || request.omitCurrent || typeof request.id !== 'string') return subscription;
 			const current = await this.#current(request);
@@ -218,7 +251,6 @@ export function withProtocolEdges<R extends { id: string }>(Table: HarperTable, 
 		 * caller, so the audit log names who made the change.
 		 */
 		async #write(target: RequestTarget, data: unknown, mode: ChangeMode): Promise<R> {
-			await this.#authorize(target, mode === 'create' ? 'create' : 'update', data);
 			if (target.checkPermission) refuseFormBodies(this.#context().headers);
 			const input = jsonPayload(data);
 			this.#admit(target, input);
@@ -231,60 +263,6 @@ export function withProtocolEdges<R extends { id: string }>(Table: HarperTable, 
 					await bareWrites.put(decision.record, context);
 					return decision.record;
 				})
-			);
-		}
-
-		/**
-		 * The caller's role must allow the write, checked with Harper's own allowCreate/allowUpdate (the checks its
-		 * table methods make, which #write bypasses by writing below the hooks). Harper asks for the check by
-		 * setting `checkPermission` on the target of every request from a client; code calling the resource
-		 * directly, trusted, does not. Checked before validation, so a refused caller learns nothing more.
-		 */
-		async #authorize(target: RequestTarget, action: 'create' | 'update', data: unknown): Promise<void> {
-			if (!target.checkPermission) return;
-			const user = this.getCurrentUser();
-			const fields = typeof data === 'object' && data !== null ? data : {};
-			const context = this.getContext() as never;
-			// Harper's own checks answer at once, but a subclass may answer with a promise (ResourceInterface).
-			const verdict: boolean | Promise<boolean> =
-				action === 'create'
-					? this.allowCreate(user as never, fields as never, context)
-					: this.allowUpdate(user as never, fields as never, context);
-			const what = action === 'create' ? `create a ${rules.noun} or send it messages` : `change a ${rules.noun}`;
-			if (!(await Promise.resolve(verdict))) this.#refuse(user, what);
-			await this.#confineDevice(user, target, 'write', what);
-		}
-
-		/**
-		 * Reading a record or the table, by GET, subscription, WebSocket or SSE: the role must allow it (Harper 4.7
-		 * checks this for GET only), and a device only its own sign. Client requests carry `checkPermission`.
-		 */
-		async #authorizeRead(target: RequestTarget): Promise<void> {
-			if (!target.checkPermission) return;
-			const user = this.getCurrentUser() ?? (target as { user?: unknown }).user;
-			const what = `read ${target.isCollection || target.id === undefined ? `every ${rules.noun}` : `this ${rules.noun}`}`;
-			const verdict = this.allowRead(user as never, target, this.getContext() as never);
-			if (!(await Promise.resolve(verdict))) this.#refuse(user, what);
-			await this.#confineDevice(user, target, 'read', what);
-		}
-
-		/** A device account may touch only its own sign (device-scope.ts). */
-		async #confineDevice(user: unknown, target: RequestTarget, access: Access, what: string): Promise<void> {
-			const sign = await boundSign(accountOf(user));
-			if (sign === undefined) return;
-			const id = target.isCollection || typeof target.id !== 'string' ? undefined : target.id;
-			if (!deviceMay(sign, rules.name, id, access)) {
-				const scope =
-					sign === null
-						? 'is bound to no sign'
-						: `may only ${access === 'read' ? 'read its sign' : 'report its own status'} (${sign})`;
-				refuse(signError('forbidden', `A device account ${scope}; it may not ${what}.`));
-			}
-		}
-
-		#refuse(user: unknown, what: string): never {
-			return refuse(
-				user ? signError('forbidden', `Your role may not ${what}.`) : signError('unauthorized', `Log in to ${what}.`)
 			);
 		}
 
@@ -304,32 +282,6 @@ export function withProtocolEdges<R extends { id: string }>(Table: HarperTable, 
 	const ownReads = ValidatedTable as unknown as Pick<RecordStore<R>, 'get'>;
 	/** Writes straight to the table, below the hooks: only for records the rules have already accepted. */
 	const bareWrites = Table as unknown as Pick<RecordStore<R>, 'put'>;
-
-	/** Applies each message a WebSocket client sends; on the collection a message names its record by `id`. */
-	async function applyWebSocketMessages(
-		target: RequestTarget,
-		incoming: IterableEventQueue,
-		outgoing: IterableEventQueue,
-		user: unknown
-	): Promise<void> {
-		const permission = target.checkPermission;
-		for await (const message of incoming) {
-			try {
-				const change = jsonPayload(message);
-				const id = target.isCollection ? idInBody(change) : target.id;
-				if (typeof id !== 'string') {
-					refuse(
-						signError('invalid', `On /${rules.name}/ each change must name its ${rules.noun}.`, { id: 'is required' })
-					);
-				}
-				// The same checks as a REST PATCH by this user: Harper marks client requests with checkPermission.
-				const messageTarget = { id, checkPermission: permission } as unknown as RequestTarget;
-				await ValidatedTable.patch(messageTarget, change as object, { user, authorize: true } as never);
-			} catch (err) {
-				outgoing.send(webSocketError(err));
-			}
-		}
-	}
 
 	return ValidatedTable;
 }

@@ -4,14 +4,22 @@
  * the password and sets its `hdb-session` cookie (HttpOnly), which every later request sends, the panel's
  * EventSource stream included; a stored session names its user in the `system.hdb_session` table.
  *
+ * Every login starts a session with a new id: Harper would adopt the id of any session cookie the browser already
+ * had (one a cross-site attacker planted, say) and set no new cookie. So a login request reaches Harper without
+ * its session cookies (forgetSessionCookies, run before Harper reads them), Harper makes a fresh session and
+ * cookie, and the sessions those cookies named are deleted. A logout deletes the session, so a copy of its
+ * cookie names nobody from then on.
+ *
  * The password travels only in the POST body, and nothing here puts it into a message, an error or a log.
  */
 import { Resource, type User } from 'harperdb';
 import { ANONYMOUS, type SessionView } from '../session-view.ts';
 import { capabilitiesFor } from './capabilities.ts';
-import { admitLogin } from './abuse-guard.ts';
-import { accountOf, boundSign } from './accounts.ts';
+import { admitLogin, countFailedLogin } from './abuse-guard.ts';
+import { accountOf } from './accounts.ts';
+import { boundSign } from './device-binding.ts';
 import { refuse, refuseWithHeaders, signError } from './errors.ts';
+import { deleteSession, type HarperRequest } from './harper-runtime.ts';
 
 /** The request as Harper passes it to a resource over HTTP, seen only as far as this module needs. */
 interface HttpContext {
@@ -31,7 +39,33 @@ const SIGNS_TABLE = 'LedSign';
 /** One answer for an unknown user, a wrong password and an inactive account, so none of them can be told apart. */
 const BAD_CREDENTIALS = 'The username or password is not correct.';
 /** Harper names its session cookie `<host>-hdb-session`; the name is all a logout needs to expire it. */
-const SESSION_COOKIE = /(?:^|;\s*)([^=;\s]*hdb-session)=/g;
+const SESSION_COOKIE = /(?:^|;\s*)([^=;\s]*hdb-session)=([^;]*)/g;
+
+/** The ids of the session cookies a login request carried, taken off it before Harper saw them. */
+const forgotten = new WeakMap<object, string[]>();
+
+/** Whether `request` is a login: POST /Session. */
+export function isLogin(request: HarperRequest): boolean {
+	return request.method === 'POST' && /^\/Session\/?(?:\?|$)/.test(request.url);
+}
+
+/**
+ * Takes the session cookies off a login request, before Harper's authentication reads them, so Harper's login
+ * makes a new session with a new id (and sends its cookie) instead of adopting the one the browser brought.
+ */
+export function forgetSessionCookies(request: HarperRequest): void {
+	const cookies = request.headers.get('cookie');
+	if (!cookies) return;
+	const ids = [...cookies.matchAll(SESSION_COOKIE)].map(([, , id]) => id ?? '');
+	if (ids.length === 0) return;
+	forgotten.set(request, ids);
+	const others = cookies
+		.split(/;\s*/)
+		.filter((cookie) => !/^[^=]*hdb-session=/.test(cookie))
+		.join('; ');
+	if (others) request.headers.set('cookie', others);
+	else request.headers.delete('cookie');
+}
 const NO_STORE = { 'cache-control': 'no-store' };
 
 interface Answer {
@@ -76,7 +110,8 @@ function isAutoLogin(context: HttpContext): boolean {
 	return !context.headers?.get('authorization') && !context.session?.user && !tlsUser;
 }
 
-export class Session extends Resource {
+/** Exported as `Session` behind the gate (resources.ts): open to anyone, over HTTP only. */
+export class SessionResource extends Resource {
 	static override loadAsInstance = false;
 
 	#context(): HttpContext {
@@ -114,8 +149,11 @@ export class Session extends Resource {
 			// Harper answers 401 for an unknown user, a wrong password and an inactive account alike, with
 			// messages that differ; anything else is not about the credentials.
 			if ((err as { statusCode?: number }).statusCode !== 401) throw err;
+			countFailedLogin(username, context.ip);
 			refuse(signError('unauthorized', BAD_CREDENTIALS));
 		}
+		// The sessions the browser came with end here: only the new one is signed in.
+		await Promise.all((forgotten.get(context) ?? []).map((id) => deleteSession(id)));
 		// Harper's login stores the session without waiting for the write, so the browser's next request could
 		// arrive first and find no user (seen: a 401 on the panel's first read after logging in). Storing the same
 		// session again, and waiting for it, holds the answer until the session is there.
@@ -124,31 +162,18 @@ export class Session extends Resource {
 	}
 
 	/**
-	 * Harper's own logout only clears the user from the stored session; the cookie stays, and a later login in
-	 * that browser would reuse its id, so a copy of the old cookie would work again for the next user. The
-	 * browser is also told to drop the cookie: the next login starts a session with a new id.
+	 * Harper's own logout only clears the user from the stored session and keeps the cookie. Here the session is
+	 * deleted, so no copy of the cookie works again, and the browser is told to drop the cookie.
 	 */
 	override async delete(): Promise<boolean> {
 		const context = this.#context();
-		// Only a session the request brought: update() on none would create one, and a cookie with it.
-		if (context.session?.id !== undefined) await context.session.update?.({ user: null });
+		// Only a session the request brought (update() on none would create one, and a cookie with it).
+		if (context.session?.id !== undefined) await deleteSession(context.session.id);
 		const cookies = context.headers?.get('cookie') ?? '';
 		const expired = [...cookies.matchAll(SESSION_COOKIE)].map(
 			([, name]) => `${name}=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly`
 		);
 		// Harper's types only know `boolean` here, but it sends any returned {status, headers, data} as the response.
 		return answer(ANONYMOUS, { 'set-cookie': expired }) as unknown as boolean;
-	}
-
-	override allowRead(): boolean {
-		return true;
-	}
-
-	override allowCreate(): boolean {
-		return true;
-	}
-
-	override allowDelete(): boolean {
-		return true;
 	}
 }

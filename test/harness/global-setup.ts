@@ -5,10 +5,10 @@ import type { ServerInfo } from './clients.ts';
 let harper: HarperInstance | undefined;
 
 export async function setup(project: TestProject): Promise<void> {
-	// The suite logs in to the panel from one address many times; the login limit is tested by
-	// test/abuse-limits.test.ts on a Harper of its own, so here it is out of the way.
+	// The suite tries wrong passwords from one address in many files; the failed-login limit is tested by
+	// test/login-throttle.test.ts on a Harper of its own, so here it is out of the way.
 	harper = await startHarper({
-		env: { MARQUEE_LIMITS: JSON.stringify({ loginAttempts: { perSecond: 100, burst: 1000 } }) },
+		env: { MARQUEE_LIMITS: JSON.stringify({ failedLogins: { perSecond: 100, burst: 1000 } }) },
 	});
 	const { httpUrl, wsUrl, mqttUrl, operationsUrl, admin } = harper;
 	const info: ServerInfo = { httpUrl, wsUrl, mqttUrl, operationsUrl, admin };

@@ -7,7 +7,7 @@
  * is refused).
  */
 
-export const ACTORS = ['admin', 'operator', 'viewer', 'device', 'deviceOther', 'anonymous'] as const;
+export const ACTORS = ['admin', 'operator', 'viewer', 'device', 'deviceOther', 'deviceUnbound', 'anonymous'] as const;
 export type Actor = (typeof ACTORS)[number];
 
 export const ACTOR_TITLES: Record<Actor, string> = {
@@ -16,6 +16,7 @@ export const ACTOR_TITLES: Record<Actor, string> = {
 	viewer: 'viewer',
 	device: 'device, its sign',
 	deviceOther: 'device, another sign',
+	deviceUnbound: 'device, no sign',
 	anonymous: 'anonymous',
 };
 
@@ -64,28 +65,28 @@ const OK = 'ok';
 /** MQTT CONNACK 0x86, "Bad user name or password": Harper refuses a connection without credentials. */
 const NO_MQTT = 'CONNACK 0x86';
 
-/** [admin, operator, viewer, device on its sign, device on another sign, anonymous] */
-const row = (...cells: [string, string, string, string, string, string]): Record<Actor, string> =>
+/** [admin, operator, viewer, device on its sign, device on another sign, device bound to none, anonymous] */
+const row = (...cells: [string, string, string, string, string, string, string]): Record<Actor, string> =>
 	Object.fromEntries(ACTORS.map((actor, i) => [actor, cells[i]])) as Record<Actor, string>;
 
 export const EXPECTED: Record<Action, Record<Actor, string>> = {
-	restGetSign: row(OK, OK, OK, OK, '403', '401'),
-	restGetAll: row(OK, OK, OK, '403', '403', '401'),
-	restPatchSign: row(OK, OK, '403', '403', '403', '401'),
-	restPostSign: row(OK, OK, '403', '403', '403', '401'),
-	restDeleteSign: row(OK, '403', '403', '403', '403', '401'),
-	sseSign: row(OK, OK, OK, OK, '403', '401'),
-	wsReadSign: row(OK, OK, OK, OK, 'close 3003', 'close 3000'),
-	wsWriteSign: row(OK, OK, 'error 403', 'error 403', 'close 3003', 'close 3000'),
-	mqttSubscribeSign: row(OK, OK, OK, OK, '0x87', NO_MQTT),
-	mqttSubscribeAll: row(OK, OK, OK, '0x87', '0x87', NO_MQTT),
-	mqttPublishRetained: row(OK, OK, '0x87', '0x87', '0x87', NO_MQTT),
-	mqttPublishTransient: row(OK, OK, '0x87', '0x87', '0x87', NO_MQTT),
-	mqttWsSubscribeSign: row(OK, OK, OK, OK, '0x87', NO_MQTT),
-	restGetStatus: row(OK, OK, OK, '403', '403', '401'),
-	restPutStatus: row(OK, '403', '403', OK, '403', '401'),
-	mqttSubscribeStatus: row(OK, OK, OK, '0x87', '0x87', NO_MQTT),
-	mqttPublishStatus: row(OK, '0x87', '0x87', OK, '0x87', NO_MQTT),
+	restGetSign: row(OK, OK, OK, OK, '403', '403', '401'),
+	restGetAll: row(OK, OK, OK, '403', '403', '403', '401'),
+	restPatchSign: row(OK, OK, '403', '403', '403', '403', '401'),
+	restPostSign: row(OK, OK, '403', '403', '403', '403', '401'),
+	restDeleteSign: row(OK, '403', '403', '403', '403', '403', '401'),
+	sseSign: row(OK, OK, OK, OK, '403', '403', '401'),
+	wsReadSign: row(OK, OK, OK, OK, 'close 3003', 'close 3003', 'close 3000'),
+	wsWriteSign: row(OK, OK, 'error 403', 'error 403', 'close 3003', 'close 3003', 'close 3000'),
+	mqttSubscribeSign: row(OK, OK, OK, OK, '0x87', '0x87', NO_MQTT),
+	mqttSubscribeAll: row(OK, OK, OK, '0x87', '0x87', '0x87', NO_MQTT),
+	mqttPublishRetained: row(OK, OK, '0x87', '0x87', '0x87', '0x87', NO_MQTT),
+	mqttPublishTransient: row(OK, OK, '0x87', '0x87', '0x87', '0x87', NO_MQTT),
+	mqttWsSubscribeSign: row(OK, OK, OK, OK, '0x87', '0x87', NO_MQTT),
+	restGetStatus: row(OK, OK, OK, '403', '403', '403', '401'),
+	restPutStatus: row(OK, '403', '403', OK, '403', '403', '401'),
+	mqttSubscribeStatus: row(OK, OK, OK, '0x87', '0x87', '0x87', NO_MQTT),
+	mqttPublishStatus: row(OK, '0x87', '0x87', OK, '0x87', '0x87', NO_MQTT),
 };
 
 /** The Markdown table docs/security.md carries between its role-matrix markers. */

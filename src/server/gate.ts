@@ -1,0 +1,112 @@
+/**
+ * The one gate, applied: `gated(Resource, policy)` puts every entry point Harper can route to a resource behind the
+ * rule of access.ts. Each entry point the policy names first passes `authorize` (who asks, the action, the form of
+ * the target, a device's binding); every other one Harper marks as an entry point (any transactional static it
+ * finds, including ones a later Harper adds) refuses a client with 405. Calls from code (no `checkPermission` on
+ * the target) pass straight through: the server trusts itself.
+ */
+import { accountOf, DEVICE_ROLE } from './accounts.ts';
+import {
+	decideAccess,
+	formOf,
+	isClientRequest,
+	unsupported,
+	type AccessPolicy,
+	type Caller,
+	type EntryPoint,
+	type TargetLike,
+} from './access.ts';
+import { boundSign } from './device-binding.ts';
+import { refuse, type SignError } from './errors.ts';
+import { closeWebSocketFor } from './harper-runtime.ts';
+
+/** The caller of a request, read from Harper's user (a device account's binding is looked up on every request). */
+export async function callerOf(user: unknown, directsReplication = false): Promise<Caller> {
+	const account = accountOf(user);
+	return {
+		username: account?.username,
+		superUser: account?.superUser ?? false,
+		permission: account?.permission,
+		boundSign: account?.role === DEVICE_ROLE ? await boundSign(account) : undefined,
+		directsReplication,
+	};
+}
+
+/** What a resource instance offers the gate: who is asking, and the request's context. */
+export interface GateSubject {
+	getCurrentUser(): unknown;
+	getContext(): unknown;
+}
+
+interface ReplicationContext {
+	replicateTo?: unknown;
+	replicatedConfirmation?: unknown;
+}
+
+/** Applies the gate to one client request; throws the refusal (closing a refused WebSocket with its reason). */
+export async function authorize(
+	policy: AccessPolicy,
+	entry: EntryPoint,
+	target: TargetLike,
+	subject: GateSubject
+): Promise<void> {
+	const context = subject.getContext() as ReplicationContext | undefined;
+	const directs = Boolean(context?.replicateTo ?? context?.replicatedConfirmation);
+	const caller = await callerOf(subject.getCurrentUser() ?? target.user, directs);
+	const form = formOf(target);
+	const id = form === 'record' ? String(target.id) : undefined;
+	const refusal = decideAccess(policy, entry, form, id, caller);
+	if (refusal) refuseClient(entry, context, refusal);
+}
+
+/** Throws `refusal`; a WebSocket (connect) is first closed with its precise code and reason. */
+function refuseClient(entry: string, context: unknown, refusal: SignError): never {
+	if (entry === 'connect') closeWebSocketFor(context, refusal);
+	return refuse(refusal);
+}
+
+/** Harper's transactional statics on a resource class and its ancestors: the entry points it can be reached by. */
+export function entryPointsOf(Class: object): string[] {
+	const names = new Set<string>();
+	for (let type: object | null = Class; type && type !== Function.prototype; type = Object.getPrototypeOf(type)) {
+		for (const name of Object.getOwnPropertyNames(type)) {
+			const value: unknown = Object.getOwnPropertyDescriptor(type, name)?.value;
+			if (typeof value === 'function' && (value as { reliesOnPrototype?: boolean }).reliesOnPrototype) names.add(name);
+		}
+	}
+	return [...names].sort();
+}
+
+type Method = (this: GateSubject, target: unknown, ...rest: unknown[]) => unknown;
+type Static = (this: unknown, target: unknown, ...rest: unknown[]) => unknown;
+
+/** Where the context is among the arguments of each static Harper calls (entry points with a body take three). */
+const CONTEXT_ARGUMENT: Partial<Record<string, number>> = { get: 1, delete: 1, subscribe: 1, search: 1, invalidate: 1 };
+
+/** `Base` behind the gate (see the module comment). */
+export function gated<C extends abstract new (...args: never[]) => object>(Base: C, policy: AccessPolicy): C {
+	const Gated = class extends (Base as unknown as new () => GateSubject) {};
+	const supported = Object.keys(policy.entries) as EntryPoint[];
+	for (const entry of supported) {
+		const method = entry === 'query' ? 'search' : entry;
+		const original = (Base.prototype as Record<string, unknown>)[method];
+		if (typeof original !== 'function') throw new Error(`${policy.name} admits ${entry} but has no ${method}()`);
+		const guarded: Method = async function (target, ...rest) {
+			if (isClientRequest(target)) await authorize(policy, entry, target, this);
+			return (original as Method).call(this, target, ...rest);
+		};
+		Object.defineProperty(Gated.prototype, method, { value: guarded, writable: true, configurable: true });
+	}
+	for (const name of entryPointsOf(Base)) {
+		if ((supported as string[]).includes(name)) continue;
+		const original = (Base as unknown as Record<string, Static>)[name];
+		const refusing: Static = function (target, ...rest) {
+			if (!isClientRequest(target)) return original?.call(this, target, ...rest);
+			// The target is not parsed yet at this level (Harper parses it inside the static), nor does it matter.
+			const context = rest[(CONTEXT_ARGUMENT[name] ?? 2) - 1];
+			return refuseClient(name, context, unsupported(policy, name, undefined));
+		};
+		Object.defineProperty(Gated, name, { value: refusing, writable: true, configurable: true });
+	}
+	return Gated as unknown as C;
+}

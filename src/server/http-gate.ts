@@ -1,0 +1,172 @@
+/**
+ * The HTTP edge of the gate (access.ts), on the app's port and the operations API's port, run before Harper's
+ * own handlers:
+ *
+ *   every method but those Marquee serves     405 with a JSON body and an Allow header, before Harper routes it
+ *   OPTIONS                                   Allow lists only what Marquee serves
+ *   the operations API                        super users only (401 / 403), after Harper has read the login
+ *   failed logins (Basic auth, Bearer)        counted per address and per username from it; past the limit a
+ *                                             login from there gets 429 before its password is checked
+ *   POST /Session                             reaches Harper without its session cookies (a fresh session)
+ *   sockets that have not logged in           capped per address and closed when idle (unauthenticated-sockets)
+ *   login-free access from this machine       refused to other web pages and rebinding names (local-origin.ts)
+ *
+ * A WebSocket upgrade passes the same checks; one refused is closed with the refusal's code and sentence.
+ */
+import { LIMITS, admitLogin, countFailedLogin } from './abuse-guard.ts';
+import { isSupportedHttpMethod, operationsRefusal, SUPPORTED_HTTP_METHODS, unsupportedMethod } from './access.ts';
+import { isSignError, type SignError } from './errors.ts';
+import {
+	closeWebSocketFor,
+	httpFirst,
+	jsonResponse,
+	operationsApiMiddleware,
+	rememberWebSocket,
+	setResponseHeader,
+	webSocketFirst,
+	type HarperRequest,
+	type HarperResponse,
+	type HttpMiddleware,
+	type WebSocketLike,
+} from './harper-runtime.ts';
+import { crossOriginRefusal } from './local-origin.ts';
+import { localAuthPosture } from './local-auth.ts';
+import { forgetSessionCookies, isLogin } from './session.ts';
+import { UnauthenticatedSockets } from './unauthenticated-sockets.ts';
+import { server } from 'harperdb';
+
+/** Sockets on the app's HTTP port (REST, SSE, WebSocket, MQTT over WebSocket) that have not logged in yet. */
+export const httpSockets = new UnauthenticatedSockets({
+	perAddress: LIMITS.unauthenticatedPerAddress,
+	idleMs: LIMITS.unauthenticatedSeconds * 1000,
+});
+
+/** Refusals made here for WebSocket upgrades, for the WebSocket listener to close them with. */
+const refusedUpgrades = new WeakMap<object, SignError>();
+
+function refused(request: HarperRequest, refusal: SignError): HarperResponse {
+	if (request.isWebSocket) refusedUpgrades.set(request, refusal);
+	const { headers, ...body } = refusal;
+	return jsonResponse(refusal.statusCode, body, headers);
+}
+
+/** The username of a Basic Authorization header ('' for one that names none), undefined for other schemes. */
+function basicUsername(authorization: string): string | undefined {
+	const [scheme, credentials = ''] = authorization.split(' ');
+	if (scheme !== 'Basic') return undefined;
+	const decoded = Buffer.from(credentials, 'base64').toString('utf8');
+	return decoded.slice(0, Math.max(0, decoded.indexOf(':')));
+}
+
+/** Checks a login's failure count before Harper checks its password, and counts it if Harper refuses it. */
+const throttleFailedLogins: HttpMiddleware = async (request, next) => {
+	const authorization = request.headers.get('authorization');
+	if (!authorization) return next(request);
+	const username = basicUsername(authorization);
+	try {
+		admitLogin(username, request.ip);
+	} catch (refusal) {
+		if (isSignError(refusal)) return refused(request, refusal);
+		throw refusal;
+	}
+	const response = await next(request);
+	if (response?.status === 401) countFailedLogin(username, request.ip);
+	return response;
+};
+
+/** Refuses what dev mode's login-free access must not answer (local-origin.ts), when it is on. */
+function refuseOtherPages(): HttpMiddleware {
+	const { authorizeLocal } = localAuthPosture(process.env, (server as unknown as { config?: object }).config);
+	return (request, next) => {
+		if (!authorizeLocal) return next(request);
+		const refusal = crossOriginRefusal({
+			address: request.ip,
+			authorization: request.headers.get('authorization'),
+			host: request.headers.get('host'),
+			protocol: request.protocol,
+			origin: request.headers.get('origin'),
+			fetchSite: request.headers.get('sec-fetch-site'),
+			fetchMode: request.headers.get('sec-fetch-mode'),
+			method: request.method,
+		});
+		return refusal ? Promise.resolve(refused(request, refusal)) : next(request);
+	};
+}
+
+const serveOnlySupportedMethods: HttpMiddleware = async (request, next) => {
+	if (!isSupportedHttpMethod(request.method)) {
+		const response = refused(request, unsupportedMethod(request.method));
+		setResponseHeader(response, 'Allow', SUPPORTED_HTTP_METHODS.join(', '));
+		return response;
+	}
+	const response = await next(request);
+	if (request.method === 'OPTIONS' && response) setResponseHeader(response, 'Allow', SUPPORTED_HTTP_METHODS.join(', '));
+	return response;
+};
+
+/** A login reaches Harper without the session cookies it came with, so it gets a session of its own (session.ts). */
+const freshSessionAtLogin: HttpMiddleware = (request, next) => {
+	if (isLogin(request)) forgetSessionCookies(request);
+	return next(request);
+};
+
+/** Marks the socket of a request busy while it runs, and logged in once a request on it is. */
+const trackSockets: HttpMiddleware = async (request, next) => {
+	const socket = request._nodeRequest?.socket;
+	httpSockets.started(socket);
+	try {
+		return await next(request);
+	} finally {
+		if (request.user !== undefined) httpSockets.authenticated(socket);
+		else if (request._nodeResponse && !request.isWebSocket)
+			request._nodeResponse.on('close', () => httpSockets.ended(socket));
+		else httpSockets.ended(socket);
+	}
+};
+
+/** The operations API is for super users only: checked after Harper has read the login, before it runs anything. */
+const superUsersOnly: HttpMiddleware = (request, next) => {
+	// Harper's health check says only that it runs; load balancers ask it without a login.
+	if (request.method === 'GET' && request.url === '/health') return next(request);
+	const refusal = operationsRefusal(request.user);
+	if (!refusal) return next(request);
+	const response = refused(request, refusal);
+	if (refusal.statusCode === 401) setResponseHeader(response, 'WWW-Authenticate', 'Basic');
+	return Promise.resolve(response);
+};
+
+/** `middleware` run in order, each calling the next. */
+function inOrder(...middleware: HttpMiddleware[]): HttpMiddleware {
+	return middleware.reduceRight<HttpMiddleware>(
+		(rest, layer) => (request, next) => layer(request, (passed) => rest(passed, next)),
+		(request, next) => next(request)
+	);
+}
+
+let installed = false;
+
+export function installHttpGate(): void {
+	if (installed) return;
+	installed = true;
+	const otherPages = refuseOtherPages();
+	const servers = httpFirst(
+		inOrder(otherPages, serveOnlySupportedMethods, freshSessionAtLogin, trackSockets, throttleFailedLogins)
+	);
+	for (const httpServer of servers) httpServer.on('connection', (socket) => httpSockets.admit(socket));
+
+	webSocketFirst<WebSocketLike, HarperRequest>((ws, request, completion, next) => {
+		rememberWebSocket(request, ws);
+		const refusal = refusedUpgrades.get(request);
+		if (refusal) return closeWebSocketFor(request, refusal);
+		if (ws._socket) {
+			const socket = ws._socket;
+			httpSockets.onExpire(socket, () =>
+				ws.close(1008, `Log in: a WebSocket that has not is closed after ${LIMITS.unauthenticatedSeconds} s`)
+			);
+		}
+		return next?.(ws, request, completion);
+	});
+
+	operationsApiMiddleware(inOrder(otherPages, throttleFailedLogins), { runFirst: true });
+	operationsApiMiddleware(superUsersOnly, { runFirst: false });
+}

@@ -1,0 +1,154 @@
+/**
+ * Who may hold an MQTT connection, and how much of the server it may hold, over TCP and WebSocket alike:
+ *
+ *   before its CONNECT      an address may hold `unauthenticatedPerAddress` such sockets, each for
+ *                           `unauthenticatedSeconds` (Harper would wait forever)
+ *   a failed login          counted against the username and the address (abuse-guard.ts); past the limit every
+ *                           CONNECT from there is answered 0x9F "Connection rate exceeded", right password or not
+ *   a refused CONNECT       the connection is closed after its CONNACK (MQTT 5 requires it; Harper would take
+ *                           another CONNECT on the same socket, and another guess)
+ *   per account             the connection quota: CONNACK 0x97 "Quota exceeded"
+ *   the client id           bound to the account: Harper keys a session, its subscriptions and its last will by
+ *                           the client id alone, so another account connecting with the same id would resume
+ *                           that session or replace that will. Each account's ids are its own
+ *                           ("<username>/<client id>" inside Harper); the client sees nothing of it.
+ *   subscriptions           at most `subscriptionsPerConnection` topics: SUBACK 0x97 beyond
+ *
+ * `server.mqtt.authorizeClient(connect, user)` is Harper's hook before it accepts a CONNECT; a throw carrying
+ * `code` becomes the CONNACK's reason code (mqtt-refusals.ts gives it its reason string).
+ */
+import { admitConnection, admitLogin, countFailedLogin, LIMITS } from './abuse-guard.ts';
+import { accountOf } from './accounts.ts';
+import { isSignError, refusalText, signError, type SignError } from './errors.ts';
+import { harperMqtt, type MqttPacket, type MqttSession } from './harper-runtime.ts';
+import { httpSockets } from './http-gate.ts';
+import { closeAfterConnack, isWebSocket } from './mqtt-disconnect.ts';
+import {
+	currentMqttConnection,
+	mqttConnectionOf,
+	trackMqttConnections,
+	type MqttConnection,
+} from './mqtt-connections.ts';
+import { CONNACK, subackCodeFor } from './mqtt-reason-codes.ts';
+import { UnauthenticatedSockets } from './unauthenticated-sockets.ts';
+
+const BAD_CREDENTIALS = 'The username or password is not correct.';
+
+/** MQTT sockets (over TCP) that have not sent an accepted CONNECT; over WebSocket, http-gate.ts tracks them. */
+const waitingForConnect = new UnauthenticatedSockets({
+	perAddress: LIMITS.unauthenticatedPerAddress,
+	idleMs: LIMITS.unauthenticatedSeconds * 1000,
+});
+
+/** The id Harper keys a client's session and last will by: its client id, within its account's own ids. */
+export function sessionIdFor(username: string | undefined, clientId: string | undefined): string | undefined {
+	// An empty client id stays empty: Harper gives such a client a session of its own that it keeps no record of.
+	if (!clientId) return clientId;
+	return `${username === undefined ? '' : encodeURIComponent(username)}/${clientId}`;
+}
+
+/** Refuses the CONNECT being authorized: notes why for its CONNACK, and throws the code Harper answers with. */
+function refuseConnect(connection: MqttConnection, code: number, refusal: unknown): never {
+	const reason = isSignError(refusal) ? refusalText(refusal) : String(refusal);
+	connection.refusedConnect = { code, reason };
+	throw Object.assign(new Error(reason), { code });
+}
+
+function authorizeClient(packet: MqttPacket, user: unknown): void {
+	const connection = currentMqttConnection();
+	if (!connection) throw Object.assign(new Error('connection not tracked'), { code: CONNACK.unspecified.v5 });
+	connection.protocolVersion = packet.protocolVersion;
+	connection.maximumPacketSize = packet.properties?.maximumPacketSize;
+	try {
+		admitLogin(packet.username, connection.address);
+	} catch (refusal) {
+		refuseConnect(connection, CONNACK.connectionRateExceeded.v5, refusal);
+	}
+	const account = accountOf(user);
+	try {
+		connection.release = admitConnection(account);
+	} catch (refusal) {
+		refuseConnect(connection, CONNACK.quotaExceeded.v5, refusal);
+	}
+	packet.clientId = sessionIdFor(account?.username, packet.clientId);
+}
+
+/** Harper's own refusal of a CONNECT (wrong or no credentials): counted, and answered precisely. */
+function onRefusedConnect(connection: MqttConnection, username: string | undefined, error: unknown): void {
+	if (!connection.refusedConnect) {
+		const statusCode = (error as { statusCode?: unknown } | undefined)?.statusCode;
+		const credentials = error === undefined || statusCode === 401;
+		if (credentials && username !== undefined) {
+			try {
+				admitLogin(username, connection.address);
+				countFailedLogin(username, connection.address);
+				connection.refusedConnect = { code: CONNACK.badCredentials.v5, reason: BAD_CREDENTIALS };
+			} catch (refusal) {
+				// Already past the limit: the same answer a right password gets from here, so it tells nothing.
+				connection.refusedConnect = {
+					code: CONNACK.connectionRateExceeded.v5,
+					reason: refusalText(refusal as SignError),
+				};
+			}
+		} else if (credentials) {
+			connection.refusedConnect = { code: CONNACK.badCredentials.v5, reason: 'Log in: send a username and password.' };
+		}
+	}
+	closeAfterConnack(connection.socket, connection.refusedConnect?.reason ?? 'connection refused');
+}
+
+/**
+ * At most `subscriptionsPerConnection` topics per connection, and a refused topic answered with the code that
+ * says why (Harper would answer a refusal of any status but 403 with 0x80, and log it): Harper turns the `qos` of
+ * what addSubscription returns into that topic's SUBACK code.
+ */
+function limitSubscriptions(session: MqttSession, connection: MqttConnection): void {
+	const add = session.addSubscription?.bind(session);
+	if (!add) return;
+	const refused = (refusal: unknown): { qos: number } => {
+		const status = isSignError(refusal) ? refusal.statusCode : 0;
+		connection.refusedTopics.push(isSignError(refusal) ? refusalText(refusal) : 'the subscription failed');
+		return { qos: subackCodeFor(status, connection.protocolVersion) };
+	};
+	session.addSubscription = async (subscription, needsAck): Promise<unknown> => {
+		const subscriptions = session.subscriptions ?? [];
+		const isNew = !subscriptions.some((each) => each.topic === subscription.topic);
+		if (isNew && subscriptions.length >= LIMITS.subscriptionsPerConnection) {
+			return refused(
+				signError(
+					'tooMany',
+					`At most ${LIMITS.subscriptionsPerConnection} subscriptions per connection; ${subscription.topic} was not added.`,
+					{ topic: `over ${LIMITS.subscriptionsPerConnection} subscriptions` }
+				)
+			);
+		}
+		try {
+			return await add(subscription, needsAck);
+		} catch (refusal) {
+			return refused(refusal);
+		}
+	};
+}
+
+let installed = false;
+
+export function admitMqttClients(): void {
+	const mqtt = harperMqtt();
+	if (!mqtt?.events || installed) return;
+	installed = true;
+	trackMqttConnections((connection) => {
+		if (!isWebSocket(connection.socket) && connection.tcpSocket) waitingForConnect.admit(connection.tcpSocket);
+	});
+	mqtt.authorizeClient = authorizeClient;
+	mqtt.events.on('connected', (session, socket) => {
+		const connection = mqttConnectionOf(socket);
+		waitingForConnect.authenticated(connection?.tcpSocket);
+		httpSockets.authenticated(connection?.tcpSocket);
+		if (session && connection) limitSubscriptions(session, connection);
+	});
+	mqtt.events.on('auth-failed', (packet, socket, error) => {
+		const connection = mqttConnectionOf(socket);
+		if (connection) onRefusedConnect(connection, packet.username, error);
+	});
+	mqtt.events.on('disconnected', (_session, socket) => mqttConnectionOf(socket)?.release?.());
+}
