@@ -263,8 +263,17 @@ describe('8. WebSocket refusals', () => {
 });
 
 describe('9. MQTT client ids', () => {
-	const connect = (user: Credentials, clientId: string, clean: boolean): Promise<mqtt.MqttClient> =>
-		mqtt.connectAsync(server.mqttUrl, {
+	/**
+	 * Connects, with every message it gets (from the very first: a resumed session's arrive right behind the
+	 * CONNACK, before connect() would resolve) pushed to `received`.
+	 */
+	const connect = (
+		user: Credentials,
+		clientId: string,
+		clean: boolean,
+		received: string[] = []
+	): Promise<mqtt.MqttClient> => {
+		const client = mqtt.connect(server.mqttUrl, {
 			protocolVersion: 5,
 			reconnectPeriod: 0,
 			connectTimeout: DEADLINE_MS,
@@ -273,6 +282,12 @@ describe('9. MQTT client ids', () => {
 			properties: { sessionExpiryInterval: 3600 },
 			...user,
 		});
+		client.on('message', (_topic, payload) => received.push(payload.toString()));
+		return new Promise((resolve, reject) => {
+			client.once('connect', () => resolve(client));
+			client.once('error', reject);
+		});
+	};
 
 	it("does not let another account take over a persistent session: it never gets the owner's messages", async () => {
 		const clientId = `sr-shared-${run}`;
@@ -282,20 +297,22 @@ describe('9. MQTT client ids', () => {
 		// While the owner is away, its sign changes: the owner's session holds that message for it.
 		expect((await rest(server, 'PATCH', `/LedSign/${OWN}`, { text: `queued ${run}` })).status).toBe(200);
 
-		const intruder = await connect(otherOperator, clientId, false);
 		const stolen: string[] = [];
-		intruder.on('message', (_topic, payload) => stolen.push(payload.toString()));
+		const intruder = await connect(otherOperator, clientId, false, stolen);
 		// A marker the intruder's own subscription delivers: everything queued for it would have come before.
 		await intruder.subscribeAsync(`LedSign/${OTHER}`, { qos: 1 });
 		expect((await rest(server, 'PATCH', `/LedSign/${OTHER}`, { text: `marker ${run}` })).status).toBe(200);
-		await expect.poll(() => stolen.some((message) => message.includes(`marker ${run}`))).toBe(true);
+		await expect
+			.poll(() => stolen.some((message) => message.includes(`marker ${run}`)), { timeout: DEADLINE_MS })
+			.toBe(true);
 		expect(stolen.join('\n')).not.toContain(`queued ${run}`);
 		await intruder.endAsync();
 
-		const back = await connect(operator, clientId, false);
 		const received: string[] = [];
-		back.on('message', (_topic, payload) => received.push(payload.toString()));
-		await expect.poll(() => received.some((message) => message.includes(`queued ${run}`))).toBe(true);
+		const back = await connect(operator, clientId, false, received);
+		await expect
+			.poll(() => received.some((message) => message.includes(`queued ${run}`)), { timeout: DEADLINE_MS })
+			.toBe(true);
 		await back.endAsync();
 		await connect(operator, clientId, true).then((client) => client.endAsync());
 	});

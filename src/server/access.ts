@@ -63,47 +63,32 @@ export interface AccessPolicy {
 const READ_ANY_FORM = { record: 'read', collection: 'read', query: 'read', table: 'read' } as const;
 const STREAM_ANY_FORM = { record: 'read', collection: 'read', query: 'read' } as const;
 const WRITE_RECORD = { record: 'update' } as const;
-const DELETE_ANY_FORM = { record: 'delete', collection: 'delete', query: 'delete' } as const;
+
+/**
+ * What the two tables share: read any way (REST, MQTT subscriptions, WebSocket and SSE streams), write one record
+ * at a time (REST PUT and PATCH, MQTT publishes, WebSocket messages), delete one record or in bulk. A non-retained
+ * MQTT publish changes what a sign shows until the next change: a change too.
+ */
+const TABLE_ENTRIES = {
+	get: READ_ANY_FORM,
+	subscribe: STREAM_ANY_FORM,
+	connect: STREAM_ANY_FORM,
+	put: WRITE_RECORD,
+	patch: WRITE_RECORD,
+	publish: WRITE_RECORD,
+	delete: { record: 'delete', collection: 'delete', query: 'delete' },
+} as const;
 
 /** Who may do what to each exported resource. */
 export const ACCESS = {
 	LedSign: {
 		name: 'LedSign',
 		noun: 'sign',
-		entries: {
-			get: READ_ANY_FORM,
-			subscribe: STREAM_ANY_FORM,
-			connect: STREAM_ANY_FORM,
-			put: WRITE_RECORD,
-			patch: WRITE_RECORD,
-			// A non-retained MQTT publish changes what the sign shows (until the next change): a change.
-			publish: WRITE_RECORD,
-			post: { collection: 'create', record: 'create' },
-			delete: DELETE_ANY_FORM,
-		},
+		entries: { ...TABLE_ENTRIES, post: { collection: 'create', record: 'create' } },
 		device: ['read'],
 	},
-	SignStatus: {
-		name: 'SignStatus',
-		noun: 'sign status',
-		entries: {
-			get: READ_ANY_FORM,
-			subscribe: STREAM_ANY_FORM,
-			connect: STREAM_ANY_FORM,
-			put: WRITE_RECORD,
-			patch: WRITE_RECORD,
-			publish: WRITE_RECORD,
-			delete: DELETE_ANY_FORM,
-		},
-		device: ['update'],
-	},
-	SignRules: {
-		name: 'SignRules',
-		noun: 'rules',
-		entries: { get: READ_ANY_FORM },
-		public: true,
-		device: [],
-	},
+	SignStatus: { name: 'SignStatus', noun: 'sign status', entries: TABLE_ENTRIES, device: ['update'] },
+	SignRules: { name: 'SignRules', noun: 'rules', entries: { get: READ_ANY_FORM }, public: true, device: [] },
 	Session: {
 		name: 'Session',
 		noun: 'session',

@@ -80,9 +80,6 @@ export function entryPointsOf(Class: object): string[] {
 type Method = (this: GateSubject, target: unknown, ...rest: unknown[]) => unknown;
 type Static = (this: unknown, target: unknown, ...rest: unknown[]) => unknown;
 
-/** Where the context is among the arguments of each static Harper calls (entry points with a body take three). */
-const CONTEXT_ARGUMENT: Partial<Record<string, number>> = { get: 1, delete: 1, subscribe: 1, search: 1, invalidate: 1 };
-
 /** `Base` behind the gate (see the module comment). */
 export function gated<C extends abstract new (...args: never[]) => object>(Base: C, policy: AccessPolicy): C {
 	const Gated = class extends (Base as unknown as new () => GateSubject) {};
@@ -102,9 +99,9 @@ export function gated<C extends abstract new (...args: never[]) => object>(Base:
 		const original = (Base as unknown as Record<string, Static>)[name];
 		const refusing: Static = function (target, ...rest) {
 			if (!isClientRequest(target)) return original?.call(this, target, ...rest);
-			// The target is not parsed yet at this level (Harper parses it inside the static), nor does it matter.
-			const context = rest[(CONTEXT_ARGUMENT[name] ?? 2) - 1];
-			return refuseClient(name, context, unsupported(policy, name, undefined));
+			// The target is not parsed yet at this level (Harper parses it inside the static), nor does it matter. A
+			// stream is connect(target, incoming, context): its context is the WebSocket's, to close it with.
+			return refuseClient(name, name === 'connect' ? rest[1] : undefined, unsupported(policy, name, undefined));
 		};
 		Object.defineProperty(Gated, name, { value: refusing, writable: true, configurable: true });
 	}

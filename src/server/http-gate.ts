@@ -32,14 +32,8 @@ import {
 import { crossOriginRefusal } from './local-origin.ts';
 import { localAuthPosture } from './local-auth.ts';
 import { forgetSessionCookies, isLogin } from './session.ts';
-import { UnauthenticatedSockets } from './unauthenticated-sockets.ts';
+import { httpSockets } from './unauthenticated-sockets.ts';
 import { server } from 'harperdb';
-
-/** Sockets on the app's HTTP port (REST, SSE, WebSocket, MQTT over WebSocket) that have not logged in yet. */
-export const httpSockets = new UnauthenticatedSockets({
-	perAddress: LIMITS.unauthenticatedPerAddress,
-	idleMs: LIMITS.unauthenticatedSeconds * 1000,
-});
 
 /** Refusals made here for WebSocket upgrades, for the WebSocket listener to close them with. */
 const refusedUpgrades = new WeakMap<object, SignError>();

@@ -21,7 +21,6 @@ import { admitConnection, admitLogin, countFailedLogin, LIMITS } from './abuse-g
 import { accountOf } from './accounts.ts';
 import { isSignError, refusalText, signError, type SignError } from './errors.ts';
 import { harperMqtt, type MqttPacket, type MqttSession } from './harper-runtime.ts';
-import { httpSockets } from './http-gate.ts';
 import { closeAfterConnack, isWebSocket } from './mqtt-disconnect.ts';
 import {
 	currentMqttConnection,
@@ -30,15 +29,9 @@ import {
 	type MqttConnection,
 } from './mqtt-connections.ts';
 import { CONNACK, subackCodeFor } from './mqtt-reason-codes.ts';
-import { UnauthenticatedSockets } from './unauthenticated-sockets.ts';
+import { httpSockets, mqttSockets } from './unauthenticated-sockets.ts';
 
 const BAD_CREDENTIALS = 'The username or password is not correct.';
-
-/** MQTT sockets (over TCP) that have not sent an accepted CONNECT; over WebSocket, http-gate.ts tracks them. */
-const waitingForConnect = new UnauthenticatedSockets({
-	perAddress: LIMITS.unauthenticatedPerAddress,
-	idleMs: LIMITS.unauthenticatedSeconds * 1000,
-});
 
 /** The id Harper keys a client's session and last will by: its client id, within its account's own ids. */
 export function sessionIdFor(username: string | undefined, clientId: string | undefined): string | undefined {
@@ -137,12 +130,12 @@ export function admitMqttClients(): void {
 	if (!mqtt?.events || installed) return;
 	installed = true;
 	trackMqttConnections((connection) => {
-		if (!isWebSocket(connection.socket) && connection.tcpSocket) waitingForConnect.admit(connection.tcpSocket);
+		if (!isWebSocket(connection.socket) && connection.tcpSocket) mqttSockets.admit(connection.tcpSocket);
 	});
 	mqtt.authorizeClient = authorizeClient;
 	mqtt.events.on('connected', (session, socket) => {
 		const connection = mqttConnectionOf(socket);
-		waitingForConnect.authenticated(connection?.tcpSocket);
+		mqttSockets.authenticated(connection?.tcpSocket);
 		httpSockets.authenticated(connection?.tcpSocket);
 		if (session && connection) limitSubscriptions(session, connection);
 	});

@@ -8,7 +8,7 @@
  * Sockets are known by the client's address and port, which a TLS socket and the TCP socket under it share.
  */
 import type { Socket } from 'node:net';
-import { addressKey } from './abuse-guard.ts';
+import { addressKey, LIMITS } from './abuse-guard.ts';
 import { ConnectionQuota } from './connection-quota.ts';
 
 interface Tracked {
@@ -103,3 +103,11 @@ export class UnauthenticatedSockets {
 		tracked.release();
 	}
 }
+
+const limits = { perAddress: LIMITS.unauthenticatedPerAddress, idleMs: LIMITS.unauthenticatedSeconds * 1000 };
+
+/** Sockets on the app's HTTP port (REST, SSE, WebSocket, MQTT over WebSocket) that have not logged in yet. */
+export const httpSockets = new UnauthenticatedSockets(limits);
+
+/** MQTT sockets over TCP that have not sent an accepted CONNECT (over WebSocket, httpSockets tracks them). */
+export const mqttSockets = new UnauthenticatedSockets(limits);

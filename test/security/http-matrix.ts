@@ -7,7 +7,7 @@
  * PATCH, OPTIONS, TRACE, QUERY, COPY, MOVE, BREW, and CONNECT, which is how it routes a request for
  * `text/event-stream`), plus two that reach its "not recognized" default (PROPFIND, SEARCH).
  */
-import type { Actor } from './role-matrix.ts';
+import { ACTOR_TITLES, ACTORS, type Actor } from './role-matrix.ts';
 
 export const METHODS = [
 	'GET',
@@ -41,16 +41,9 @@ export const FORM_TITLES: Record<Form, string> = {
 export const TABLES = ['LedSign', 'SignStatus', 'SignRules', 'Session'] as const;
 export type Table = (typeof TABLES)[number];
 
-export const HTTP_ACTORS = [
-	'admin',
-	'operator',
-	'viewer',
-	'device',
-	'deviceOther',
-	'deviceUnbound',
-	'anonymous',
-] as const satisfies readonly Actor[];
-export type HttpActor = (typeof HTTP_ACTORS)[number];
+/** Every kind of account of the role matrix: an administrator, an operator, a viewer, and devices. */
+export const HTTP_ACTORS = ACTORS;
+export type HttpActor = Actor;
 
 type Action = 'read' | 'create' | 'update' | 'delete';
 
@@ -58,34 +51,21 @@ type Action = 'read' | 'create' | 'update' | 'delete';
 const SERVED: readonly Method[] = ['GET', 'HEAD', 'SSE', 'PUT', 'PATCH', 'POST', 'DELETE', 'OPTIONS'];
 
 /** What each served method does to each form of target, per resource; a missing entry is not supported (405). */
+const READ_ANY_FORM = { record: 'read', collection: 'read', query: 'read', table: 'read' } as const;
+/** What LedSign and SignStatus share: read any way, write one record at a time, delete one or in bulk. */
+const TABLE_METHODS = {
+	GET: READ_ANY_FORM,
+	HEAD: READ_ANY_FORM,
+	SSE: { record: 'read', collection: 'read', query: 'read' },
+	PUT: { record: 'update' },
+	PATCH: { record: 'update' },
+	DELETE: { record: 'delete', collection: 'delete', query: 'delete' },
+} as const;
 const ACTIONS: Record<Table, Partial<Record<Method, Partial<Record<Form, Action>>>>> = {
-	LedSign: {
-		GET: { record: 'read', collection: 'read', query: 'read', table: 'read' },
-		HEAD: { record: 'read', collection: 'read', query: 'read', table: 'read' },
-		SSE: { record: 'read', collection: 'read', query: 'read' },
-		PUT: { record: 'update' },
-		PATCH: { record: 'update' },
-		POST: { record: 'create', collection: 'create' },
-		DELETE: { record: 'delete', collection: 'delete', query: 'delete' },
-	},
-	SignStatus: {
-		GET: { record: 'read', collection: 'read', query: 'read', table: 'read' },
-		HEAD: { record: 'read', collection: 'read', query: 'read', table: 'read' },
-		SSE: { record: 'read', collection: 'read', query: 'read' },
-		PUT: { record: 'update' },
-		PATCH: { record: 'update' },
-		DELETE: { record: 'delete', collection: 'delete', query: 'delete' },
-	},
-	SignRules: {
-		GET: { record: 'read', collection: 'read', query: 'read', table: 'read' },
-		HEAD: { record: 'read', collection: 'read', query: 'read', table: 'read' },
-	},
-	Session: {
-		GET: { table: 'read' },
-		HEAD: { table: 'read' },
-		POST: { table: 'create' },
-		DELETE: { table: 'delete' },
-	},
+	LedSign: { ...TABLE_METHODS, POST: { record: 'create', collection: 'create' } },
+	SignStatus: TABLE_METHODS,
+	SignRules: { GET: READ_ANY_FORM, HEAD: READ_ANY_FORM },
+	Session: { GET: { table: 'read' }, HEAD: { table: 'read' }, POST: { table: 'create' }, DELETE: { table: 'delete' } },
 };
 
 /** The shipped roles' permissions, as roles.yaml grants them (an administrator may do everything). */
@@ -126,16 +106,6 @@ export function expectedStatus(table: Table, method: Method, form: Form, actor: 
 	if (allowed(table, actor, action, form)) return success(table, method, form);
 	return actor === 'anonymous' ? '401' : '403';
 }
-
-const ACTOR_TITLES: Record<HttpActor, string> = {
-	admin: 'admin',
-	operator: 'operator',
-	viewer: 'viewer',
-	device: 'device, its sign',
-	deviceOther: 'device, another sign',
-	deviceUnbound: 'device, no sign',
-	anonymous: 'anonymous',
-};
 
 const cell = (status: string): string => (Number(status) < 300 ? `✅ ${status}` : `❌ ${status}`);
 
