@@ -1,10 +1,17 @@
 import type { TestProject } from 'vitest/node';
-import { startHarper, type HarperInstance } from './harper.ts';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { killLeftHarpers, startHarper, type HarperInstance } from './harper.ts';
 import type { ServerInfo } from './clients.ts';
 
 let harper: HarperInstance | undefined;
 
+const registry = mkdtempSync(join(tmpdir(), 'marquee-harpers-'));
+
 export async function setup(project: TestProject): Promise<void> {
+	// Test files run in workers that inherit this: each notes the Harpers it starts (harper.ts), so none outlives the run.
+	process.env.MARQUEE_HARPER_REGISTRY = registry;
 	// The suite tries wrong passwords from one address in many files; the failed-login limit is tested by
 	// test/login-throttle.test.ts on a Harper of its own, so here it is out of the way.
 	harper = await startHarper({
@@ -17,6 +24,9 @@ export async function setup(project: TestProject): Promise<void> {
 
 export async function teardown(): Promise<void> {
 	await harper?.destroy();
+	const left = killLeftHarpers(registry);
+	if (left.length > 0)
+		console.warn(`Killed ${left.length} Harper process(es) a test file left running: ${left.join(', ')}`);
 }
 
 declare module 'vitest' {

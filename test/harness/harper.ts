@@ -8,7 +8,17 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { copyFileSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import {
+	copyFileSync,
+	createWriteStream,
+	existsSync,
+	mkdirSync,
+	mkdtempSync,
+	readdirSync,
+	readFileSync,
+	rmSync,
+	writeFileSync,
+} from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { createServer } from 'node:net';
@@ -27,6 +37,33 @@ export const PROJECT = projectRoot(import.meta.dirname);
 const HARPER_BIN = join(PROJECT, 'node_modules/harperdb/bin/harperdb.js');
 const READY_TIMEOUT_MS = 90_000;
 const STOP_TIMEOUT_MS = 20_000;
+
+/**
+ * A test file that ends without stopping its Harper (a hook that timed out, a worker cut short) must not leave it
+ * running. Each Harper's pid is noted in the folder MARQUEE_HARPER_REGISTRY names (the suite's global setup makes
+ * one), and removed when it exits; the global teardown kills any still noted (killLeftHarpers).
+ */
+function noteRunning(child: ChildProcess): void {
+	const registry = process.env.MARQUEE_HARPER_REGISTRY;
+	if (!registry || child.pid === undefined) return;
+	const note = join(registry, String(child.pid));
+	writeFileSync(note, '');
+	child.once('exit', () => rmSync(note, { force: true }));
+}
+
+/** Kills every Harper still noted in `registry` (see noteRunning); answers their pids. */
+export function killLeftHarpers(registry: string): number[] {
+	const left = existsSync(registry) ? readdirSync(registry).map(Number) : [];
+	for (const pid of left) {
+		try {
+			process.kill(pid, 'SIGKILL');
+		} catch {
+			// it ended after all
+		}
+	}
+	rmSync(registry, { recursive: true, force: true });
+	return left;
+}
 
 export interface HarperPorts {
 	http: number;
@@ -225,6 +262,7 @@ export async function startHarper({
 	async function start(): Promise<void> {
 		const args = withApp ? [HARPER_BIN, 'run', appPath] : [HARPER_BIN, 'run'];
 		child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+		noteRunning(child);
 		child.stdout?.pipe(logStream, { end: false });
 		child.stderr?.pipe(logStream, { end: false });
 		const exited = once(child, 'exit').then(([code]) => {
