@@ -51,8 +51,9 @@ export const ABUSE_LIMITS: Readonly<AbuseLimits> = Object.freeze({
 	subscriptionsPerConnection: 64,
 	// Ten mistakes at once, then one every ten seconds: a person mistyping is never held up, a guesser crawls.
 	failedLogins: Object.freeze({ perSecond: 0.1, burst: 10 }),
-	// A fleet behind one NAT reconnecting after a restart all at once still fits.
-	unauthenticatedPerAddress: 256,
+	// A connection counts from its first byte until it logs in, and under load its login waits its turn: a fleet
+	// behind one NAT, or every client behind a reverse proxy, reconnecting at once after a restart still fits.
+	unauthenticatedPerAddress: 1024,
 	unauthenticatedSeconds: 10,
 });
 

@@ -39,11 +39,20 @@ const READY_TIMEOUT_MS = 90_000;
 const STOP_TIMEOUT_MS = 20_000;
 
 /**
- * A test file that ends without stopping its Harper (a hook that timed out, a worker cut short) must not leave it
- * running. Each Harper's pid is noted in the folder MARQUEE_HARPER_REGISTRY names (the suite's global setup makes
- * one), and removed when it exits; the global teardown kills any still noted (killLeftHarpers).
+ * No Harper outlives what started it. A plain Node process (the bench) kills its own when it exits, even on a
+ * crash. A test file that ends without stopping its Harper (a hook that timed out, a worker cut short, which
+ * exits without running exit handlers) must not leave it running either: each Harper's pid is noted in the folder
+ * MARQUEE_HARPER_REGISTRY names (the suite's global setup makes one), and removed when it exits; the global
+ * teardown kills any still noted (killLeftHarpers).
  */
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+	for (const child of running) child.kill('SIGKILL');
+});
+
 function noteRunning(child: ChildProcess): void {
+	running.add(child);
+	child.once('exit', () => running.delete(child));
 	const registry = process.env.MARQUEE_HARPER_REGISTRY;
 	if (!registry || child.pid === undefined) return;
 	const note = join(registry, String(child.pid));
