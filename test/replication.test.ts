@@ -1,14 +1,17 @@
 /**
  * Two replicating Harper nodes on this machine (Harper's own replication over WSS, node names 127.0.0.2 and
  * 127.0.0.3): a sign on node B follows a change written on node A, a panel on A sees a device status written
- * on B, and B catches up after it was stopped.
+ * on B, and B catches up after it was stopped. And replication's own socket is no way around the rules: Harper
+ * runs operations sent over it as whoever logged in to it, so only nodes and super users may.
  */
+import { pack, unpack } from 'msgpackr';
 import type { Browser } from 'playwright-core';
+import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LedSignRecord } from '../src/sign-rules.ts';
 import { launchBrowser, loggedInContext, openPanel, saveArtifact } from './harness/browser.ts';
-import { mqttPeer, mqttPublish, operation, rest } from './harness/clients.ts';
-import { startHarper, type HarperInstance } from './harness/harper.ts';
+import { basicAuth, mqttPeer, mqttPublish, operation, rest } from './harness/clients.ts';
+import { startHarper, type Credentials, type HarperInstance } from './harness/harper.ts';
 
 let nodeA: HarperInstance;
 let nodeB: HarperInstance;
@@ -111,5 +114,53 @@ describe('two replicating nodes', () => {
 		await expect
 			.poll(async () => (await storedOn(nodeB, 'catch-up'))?.text, { timeout: 30_000, interval: 250 })
 			.toBe('while B was down');
+	});
+});
+
+describe("replication's socket", () => {
+	/** Harper's replication message that asks the node to run an operation (server/replication in Harper 4.7). */
+	const OPERATION_REQUEST = 136;
+
+	/** Logs in to node A's replication socket as `user`, sends one operation: its answer, or how the socket closed. */
+	function operationOverReplication(user: Credentials, body: object): Promise<unknown> {
+		return new Promise((resolve) => {
+			const socket = new WebSocket(nodeA.replicationUrl!.replace('127.0.0.2', '127.0.0.1'), 'harperdb-replication-v1', {
+				headers: { authorization: basicAuth(user) },
+				// The node's certificate is Harper's self-signed one, for a node this test started on loopback.
+				rejectUnauthorized: false,
+			});
+			const timer = setTimeout(() => resolve('no answer'), 10_000);
+			const done = (outcome: unknown): void => {
+				clearTimeout(timer);
+				socket.terminate();
+				resolve(outcome);
+			};
+			socket.on('open', () => socket.send(pack([OPERATION_REQUEST, { ...body, requestId: 1 }])));
+			socket.on('message', (data: Buffer) => done(unpack(data)));
+			socket.on('close', (code, reason) => done(`closed ${code} ${reason.toString()}`));
+			socket.on('error', () => undefined);
+		});
+	}
+
+	it('runs no operation for an account that is not a super user, and changes nothing', async () => {
+		const operator = { username: 'repl-operator', password: 'repl-operator-Pass' };
+		await operation(nodeA, { operation: 'add_user', role: 'marquee_operator', active: true, ...operator });
+		await rest(nodeA, 'PUT', '/LedSign/repl-guarded', { text: 'by the rules' });
+		const before = await storedOn(nodeA, 'repl-guarded');
+		const update = {
+			operation: 'update',
+			database: 'data',
+			table: 'LedSign',
+			records: [{ id: 'repl-guarded', brightness: 99999 }],
+		};
+		expect(await operationOverReplication(operator, update)).toBe('closed 1008 Unauthorized');
+		const read = { operation: 'search_by_value', database: 'data', table: 'LedSign', attribute: 'id', value: '*' };
+		expect(await operationOverReplication(operator, read)).toBe('closed 1008 Unauthorized');
+		expect(await storedOn(nodeA, 'repl-guarded')).toEqual(before);
+	});
+
+	it('still serves a super user there, as Harper does for add_node', async () => {
+		const answer = await operationOverReplication(nodeA.admin, { operation: 'user_info' });
+		expect(answer).toEqual([137, expect.objectContaining({ username: nodeA.admin.username })]);
 	});
 });

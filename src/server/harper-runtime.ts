@@ -117,22 +117,42 @@ export function httpFirst(listener: HttpMiddleware): HttpServer[] {
 	return (server.http as unknown as ServerHttp)(listener, { runFirst: true }) ?? [];
 }
 
-/** The operations API's ports (plain and TLS; null when off), from Harper's configuration. */
-export function operationsApiPorts(): { port?: number; securePort?: number } {
-	const network = (server as unknown as { config?: { operationsApi?: { network?: Record<string, unknown> } } }).config
-		?.operationsApi?.network;
+/** A listener's ports: plain and TLS, each undefined when off. */
+export interface Ports {
+	port?: number;
+	securePort?: number;
+}
+
+function configuredPorts(network: Record<string, unknown> | undefined): Ports {
 	const port = (value: unknown): number | undefined => (typeof value === 'number' && value > 0 ? value : undefined);
 	return { port: port(network?.port), securePort: port(network?.securePort) };
 }
 
+interface RootConfig {
+	operationsApi?: { network?: Record<string, unknown> };
+	replication?: Record<string, unknown>;
+}
+
+const rootConfig = (): RootConfig | undefined => (server as unknown as { config?: RootConfig }).config;
+
+/** The operations API's ports, from Harper's configuration. */
+export function operationsApiPorts(): Ports {
+	return configuredPorts(rootConfig()?.operationsApi?.network);
+}
+
+/** The ports other nodes replicate over: replication's own, or (with none set) the operations API's, as Harper does. */
+export function replicationPorts(): Ports {
+	const own = configuredPorts(rootConfig()?.replication);
+	return own.port === undefined && own.securePort === undefined ? operationsApiPorts() : own;
+}
+
 /**
- * HTTP middleware on the operations API's ports. With `runFirst` it runs before Harper authenticates the
- * request; without, after (so it sees `request.user`) and before the operation runs.
+ * HTTP middleware on other ports than the app's (the operations API's, replication's). With `runFirst` it runs
+ * before Harper authenticates the request; without, after (so it sees `request.user`) and before the rest.
  */
-export function operationsApiMiddleware(listener: HttpMiddleware, { runFirst }: { runFirst: boolean }): void {
-	const { port, securePort } = operationsApiPorts();
-	if (port === undefined && securePort === undefined) return;
-	(server.http as unknown as ServerHttp)(listener, { port, securePort, runFirst });
+export function portMiddleware(ports: Ports, listener: HttpMiddleware, { runFirst }: { runFirst: boolean }): void {
+	if (ports.port === undefined && ports.securePort === undefined) return;
+	(server.http as unknown as ServerHttp)(listener, { ...ports, runFirst });
 }
 
 /**

@@ -4,7 +4,8 @@
  *
  *   every method but those Marquee serves     405 with a JSON body and an Allow header, before Harper routes it
  *   OPTIONS                                   Allow lists only what Marquee serves
- *   the operations API                        super users only (401 / 403), after Harper has read the login
+ *   the operations API, replication           super users only (401 / 403), after Harper has read the login;
+ *                                             over replication's WebSocket, other nodes too
  *   failed logins (Basic auth, Bearer)        counted per address and per username from it; past the limit a
  *                                             login from there gets 429 before its password is checked
  *   POST /Session                             reaches Harper without its session cookies (a fresh session)
@@ -14,13 +15,16 @@
  * A WebSocket upgrade passes the same checks; one refused is closed with the refusal's code and sentence.
  */
 import { LIMITS, admitLogin, countFailedLogin } from './abuse-guard.ts';
+import { accountOf } from './accounts.ts';
 import { isSupportedHttpMethod, operationsRefusal, SUPPORTED_HTTP_METHODS, unsupportedMethod } from './access.ts';
 import { isSignError, type SignError } from './errors.ts';
 import {
 	closeWebSocketFor,
 	httpFirst,
 	jsonResponse,
-	operationsApiMiddleware,
+	operationsApiPorts,
+	portMiddleware,
+	replicationPorts,
 	rememberWebSocket,
 	setResponseHeader,
 	webSocketFirst,
@@ -118,15 +122,23 @@ const trackSockets: HttpMiddleware = async (request, next) => {
 	}
 };
 
-/** The operations API is for super users only: checked after Harper has read the login, before it runs anything. */
+/**
+ * The operations API is for super users only: checked after Harper has read the login, before it runs anything.
+ * The same goes for replication's WebSocket, on the operations port or a port of its own: Harper runs the
+ * operations another node sends over it as the connection's user, and lets an account log in to it with a
+ * password. Only another node (Harper knows it by its certificate or address, and names it in `request.user`)
+ * or a super user may hold one; any other account's login is taken off the upgrade, which Harper's replication
+ * then closes as unauthorized.
+ */
 const superUsersOnly: HttpMiddleware = (request, next) => {
 	// Harper's health check says only that it runs; load balancers ask it without a login.
 	if (request.method === 'GET' && request.url === '/health') return next(request);
 	const refusal = operationsRefusal(request.user);
-	if (!refusal) return next(request);
-	const response = refused(request, refusal);
-	if (refusal.statusCode === 401) setResponseHeader(response, 'WWW-Authenticate', 'Basic');
-	return Promise.resolve(response);
+	if (request.isWebSocket) {
+		if (refusal && accountOf(request.user)) request.user = undefined;
+		return next(request);
+	}
+	return refusal ? Promise.resolve(refused(request, refusal)) : next(request);
 };
 
 /** `middleware` run in order, each calling the next. */
@@ -161,6 +173,10 @@ export function installHttpGate(): void {
 		return next?.(ws, request, completion);
 	});
 
-	operationsApiMiddleware(inOrder(otherPages, throttleFailedLogins), { runFirst: true });
-	operationsApiMiddleware(superUsersOnly, { runFirst: false });
+	portMiddleware(operationsApiPorts(), inOrder(otherPages, throttleFailedLogins), { runFirst: true });
+	portMiddleware(operationsApiPorts(), superUsersOnly, { runFirst: false });
+	const replication = replicationPorts();
+	if (replication.port !== operationsApiPorts().port || replication.securePort !== operationsApiPorts().securePort) {
+		portMiddleware(replication, superUsersOnly, { runFirst: false });
+	}
 }
