@@ -210,6 +210,24 @@ describe('the resources that answer HTTP only, over the other protocols', () => 
 		}
 	});
 
+	it('answers a subscription to a topic no resource serves (an unexported table) with 0x8F, saying so', async () => {
+		const client = await mqtt.connectAsync(harper.mqttUrl, {
+			...accounts.operator,
+			protocolVersion: 5,
+			reconnectPeriod: 0,
+		});
+		try {
+			const refused = await client.subscribeAsync('DeviceAccount/#', { qos: 1 }).then(
+				() => undefined,
+				(err: { packet?: { granted?: number[]; properties?: { reasonString?: string } } }) => err.packet
+			);
+			expect(refused?.granted).toEqual([0x8f]);
+			expect(refused?.properties?.reasonString).toMatch(/DeviceAccount\/# does not exist/);
+		} finally {
+			await client.endAsync();
+		}
+	});
+
 	it('closes a WebSocket on SignRules or Session with 1008, saying why', async () => {
 		for (const path of ['/SignRules', '/Session']) {
 			const { code, reason } = await new Promise<{ code: number; reason: string }>((resolve) => {

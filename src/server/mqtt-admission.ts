@@ -99,8 +99,10 @@ function limitSubscriptions(session: MqttSession, connection: MqttConnection): v
 	const add = session.addSubscription?.bind(session);
 	if (!add) return;
 	const refused = (refusal: unknown): { qos: number } => {
-		const status = isSignError(refusal) ? refusal.statusCode : 0;
-		connection.refusedTopics.push(isSignError(refusal) ? refusalText(refusal) : 'the subscription failed');
+		// A refusal of Marquee's, or Harper's own error (404 for a topic no resource serves), with its status.
+		const status = Number((refusal as { statusCode?: unknown } | undefined)?.statusCode ?? 0);
+		const reason = isSignError(refusal) ? refusalText(refusal) : refusal instanceof Error ? refusal.message : '';
+		connection.refusedTopics.push(reason || 'the subscription failed');
 		return { qos: subackCodeFor(status, connection.protocolVersion) };
 	};
 	session.addSubscription = async (subscription, needsAck): Promise<unknown> => {
