@@ -5,6 +5,7 @@
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SignDevice } from '../devices/simulator/sign-device.ts';
+import { sessionIdFor } from '../src/server/mqtt-session-ids.ts';
 import type { LedSignRecord, SignStatusRecord } from '../src/sign-rules.ts';
 import { saveArtifact } from './harness/browser.ts';
 import { mqttPeer, mqttPublish, mqttPublishAck, operation, rest, wsPeer } from './harness/clients.ts';
@@ -40,6 +41,15 @@ async function statusWhere(
 	throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last status: ${JSON.stringify(last)}`);
 }
 
+/** Whether Harper holds a last will for the admin's MQTT client `clientId` (it keys wills by account and id). */
+async function willStored(clientId: string): Promise<boolean> {
+	const id = sessionIdFor(harper.admin.username, clientId);
+	const wills = (await operation(harper, { operation: 'sql', sql: 'SELECT id FROM system.hdb_session_will' })) as {
+		id: string;
+	}[];
+	return wills.some((will) => will.id === id);
+}
+
 /**
  * Harper replays the stored last wills ~2 s after it starts, and deletes each; a device connected before then
  * loses its will registration (see src/server/protocol.ts). Presence tests start their devices after it:
@@ -55,9 +65,7 @@ async function afterWillReplay(): Promise<void> {
 		will: { topic: 'SignStatus/replay-probe', payload: Buffer.from('{"online":false}'), qos: 1, retain: true },
 	});
 	const deadline = Date.now() + 6000;
-	const wills = async (): Promise<{ id: string }[]> =>
-		(await operation(harper, { operation: 'sql', sql: 'SELECT id FROM system.hdb_session_will' })) as { id: string }[];
-	while (Date.now() < deadline && (await wills()).some((will) => will.id === 'replay-probe')) {
+	while (Date.now() < deadline && (await willStored('replay-probe'))) {
 		await new Promise((resolve) => setTimeout(resolve, 100));
 	}
 	await probe.endAsync();
@@ -168,19 +176,11 @@ describe('the simulator', () => {
 			will: { topic: 'SignStatus/restart-probe', payload: Buffer.from('{"online":false}'), qos: 1, retain: true },
 		});
 		probe.on('error', () => undefined);
+		// Its will is stored before the restart, or waiting for it to go would prove nothing.
+		await expect.poll(() => willStored('restart-probe'), { timeout: 5000, interval: 100 }).toBe(true);
 		await harper.restart();
 		probe.end(true);
-		await expect
-			.poll(
-				async () =>
-					(
-						(await operation(harper, { operation: 'sql', sql: 'SELECT id FROM system.hdb_session_will' })) as {
-							id: string;
-						}[]
-					).some((will) => will.id === 'restart-probe'),
-				{ timeout: 15_000, interval: 250 }
-			)
-			.toBe(false);
+		await expect.poll(() => willStored('restart-probe'), { timeout: 15_000, interval: 250 }).toBe(false);
 		// If the device was connected when its old will ran, the will was recognised as stale; if it was still
 		// reconnecting (right after a restart a SUBSCRIBE can be refused and the device retries), the will marked it
 		// offline and its birth message brings it back. Either way it must end up online, and stay so.

@@ -29,16 +29,10 @@ import {
 	type MqttConnection,
 } from './mqtt-connections.ts';
 import { CONNACK, subackCodeFor } from './mqtt-reason-codes.ts';
+import { sessionIdFor } from './mqtt-session-ids.ts';
 import { httpSockets, mqttSockets } from './unauthenticated-sockets.ts';
 
 const BAD_CREDENTIALS = 'The username or password is not correct.';
-
-/** The id Harper keys a client's session and last will by: its client id, within its account's own ids. */
-export function sessionIdFor(username: string | undefined, clientId: string | undefined): string | undefined {
-	// An empty client id stays empty: Harper gives such a client a session of its own that it keeps no record of.
-	if (!clientId) return clientId;
-	return `${username === undefined ? '' : encodeURIComponent(username)}/${clientId}`;
-}
 
 /** Refuses the CONNECT being authorized: notes why for its CONNACK, and throws the code Harper answers with. */
 function refuseConnect(connection: MqttConnection, code: number, refusal: unknown): never {
