@@ -1,7 +1,7 @@
 /**
- * Marquee's resources: the tables clients reach, each with validated protocol edges (src/server/protocol-edges.ts)
- * that enforce its rules (src/sign-rules.ts) on every write path, REST, MQTT and WebSocket alike, and each behind
- * the one gate (src/server/access.ts) that decides who may do what to it, whatever the protocol or method.
+ * Marquee's resources: the tables clients reach, each with validated protocol edges (src/edges/validated-table.ts)
+ * that enforce its rules (src/shared/sign-rules.ts) on every write path, REST, MQTT and WebSocket alike, and each behind
+ * the one gate (src/access/access.ts) that decides who may do what to it, whatever the protocol or method.
  */
 import { Resource } from 'harperdb';
 import {
@@ -11,22 +11,22 @@ import {
 	decideWrite,
 	type LedSignRecord,
 	type SignStatusRecord,
-} from './src/sign-rules.ts';
-import { ACCESS } from './src/server/access.ts';
-import { gated } from './src/server/gate.ts';
-import { withProtocolEdges } from './src/server/protocol-edges.ts';
-import { tableNamed } from './src/server/harper-runtime.ts';
-import { installStrictJson } from './src/server/strict-json.ts';
-import { sendMqttWithoutDelay } from './src/server/mqtt-nodelay.ts';
-import { LIMITS } from './src/server/abuse-guard.ts';
-import { limitTransportMessages } from './src/server/transport-limits.ts';
-import { admitMqttClients } from './src/server/mqtt-admission.ts';
-import { answerRefusedPacketsPrecisely } from './src/server/mqtt-refusals.ts';
-import { closedWhenLocalAuthIsOn } from './src/server/production-guard.ts';
-import { quietUnauthorizedForPages } from './src/server/quiet-unauthorized.ts';
-import { refuseMalformedUrls } from './src/server/malformed-urls.ts';
-import { installHttpGate } from './src/server/http-gate.ts';
-import { SessionResource } from './src/server/session.ts';
+} from './src/shared/sign-rules.ts';
+import { ACCESS } from './src/access/access.ts';
+import { gated } from './src/access/gate.ts';
+import { withProtocolEdges } from './src/edges/validated-table.ts';
+import { tableNamed } from './src/harper/runtime.ts';
+import { installStrictJson } from './src/harper/strict-json.ts';
+import { sendMqttWithoutDelay } from './src/harper/mqtt-nodelay.ts';
+import { LIMITS } from './src/admission/admit.ts';
+import { limitTransportMessages } from './src/harper/transport-limits.ts';
+import { admitMqttClients } from './src/admission/mqtt-admission.ts';
+import { answerRefusedPacketsPrecisely } from './src/harper/mqtt-refusals.ts';
+import { closedWhenLocalAuthIsOn } from './src/harper/production-guard.ts';
+import { quietUnauthorizedForPages } from './src/harper/quiet-unauthorized.ts';
+import { refuseMalformedUrls } from './src/harper/malformed-urls.ts';
+import { installHttpGate } from './src/access/http-gate.ts';
+import { SessionResource } from './src/sessions/session.ts';
 
 installStrictJson();
 sendMqttWithoutDelay();
@@ -40,7 +40,7 @@ installHttpGate();
 /**
  * One record per sign: what it shows. Exported as `LedSign`, which is the URL path (/LedSign/<id>) and the
  * MQTT topic root (LedSign/<id>). Like SignStatus, it refuses everything when Harper would let anyone on this
- * machine in as the super user outside dev mode (src/server/production-guard.ts).
+ * machine in as the super user outside dev mode (src/harper/production-guard.ts).
  */
 const SignTable = withProtocolEdges<LedSignRecord>(tableNamed('LedSign'), {
 	name: 'LedSign',

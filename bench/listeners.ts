@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { EventSource } from 'eventsource';
 import mqtt, { type MqttClient } from 'mqtt';
 import WebSocket from 'ws';
-import type { LedSignRecord } from '../src/sign-rules.ts';
+import type { LedSignRecord } from '../src/shared/sign-rules.ts';
 import { basicAuth, type ServerInfo } from '../test/harness/clients.ts';
 
 export type ListenerKind = 'mqtt' | 'ws' | 'sse';

@@ -564,7 +564,7 @@ async function main(): Promise<void> {
 	for (const line of [
 		'Profiling the slowest path a sign sees (a REST change reaching a device that answers each delivery with a PUBACK',
 		'and a status report) showed stalls of about 40 ms: Harper leaves Nagle on for its MQTT sockets, and Marquee now',
-		'turns it off on each MQTT connection (src/server/mqtt-nodelay.ts). One simulated sign, 50 changes one after',
+		'turns it off on each MQTT connection (src/harper/mqtt-nodelay.ts). One simulated sign, 50 changes one after',
 		'another over REST, on a Harper with the old behaviour (MARQUEE_MQTT_NODELAY=off) and with the fix:',
 		'',
 	]) {

@@ -44,8 +44,8 @@ The server: CLI_TARGET, CLI_TARGET_USERNAME and CLI_TARGET_PASSWORD (a super use
 (or HDB_ADMIN_USERNAME) with the password in ~/.marquee-admin-password (written by the first npm run dev).`;
 
 // The sign rules the server enforces, compiled by `npm install` / `npm run build`.
-const { checkSignId } = await import('../dist/src/sign-rules.js').catch(() =>
-	fail('dist/src/sign-rules.js is missing: run npm run build first', 2)
+const { checkSignId } = await import('../dist/src/shared/sign-rules.js').catch(() =>
+	fail('dist/src/shared/sign-rules.js is missing: run npm run build first', 2)
 );
 
 /** A mistake in how the script was called or configured: exit code 2. Everything else that fails: 1. */

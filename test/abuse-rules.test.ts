@@ -1,11 +1,11 @@
 /** The pure parts of the abuse limits and the device binding: no server needed. */
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { ABUSE_LIMITS, limitsFrom } from '../src/server/abuse-limits.ts';
-import { ConnectionQuota } from '../src/server/connection-quota.ts';
-import { packetSizeGuard } from '../src/server/mqtt-packet-size.ts';
-import { RateLimiter } from '../src/server/rate-limiter.ts';
-import { SharedRateLimiter, sharedLimiterBytes } from '../src/server/shared-rate-limiter.ts';
+import { ABUSE_LIMITS, limitsFrom } from '../src/admission/limits.ts';
+import { ConnectionQuota } from '../src/admission/connection-quota.ts';
+import { packetSizeGuard } from '../src/harper/mqtt-packet-size.ts';
+import { RateLimiter } from '../src/admission/rate-limiter.ts';
+import { SharedRateLimiter, sharedLimiterBytes } from '../src/admission/shared-rate-limiter.ts';
 
 describe('RateLimiter', () => {
 	it('allows a burst, then one change per 1/perSecond, and says how long to wait', () => {
@@ -89,7 +89,7 @@ describe('SharedRateLimiter', () => {
 	it('counts exactly under real threads taking from one bucket at once', async () => {
 		const shared = memory();
 		const burst = 5000;
-		const module = new URL('../dist/src/server/shared-rate-limiter.js', import.meta.url).href;
+		const module = new URL('../dist/src/admission/shared-rate-limiter.js', import.meta.url).href;
 		const code = `
 			const { workerData, parentPort } = require('node:worker_threads');
 			import(workerData.module).then(({ SharedRateLimiter }) => {

@@ -11,8 +11,8 @@ import {
 	isSupportedHttpMethod,
 	operationsRefusal,
 	type Caller,
-} from '../src/server/access.ts';
-import { entryPointsOf, gated } from '../src/server/gate.ts';
+} from '../src/access/access.ts';
+import { entryPointsOf, gated } from '../src/access/gate.ts';
 
 // gate.ts reaches Harper only for what these tests do not do (a device's binding, a WebSocket to close).
 vi.mock('harperdb', () => ({ tables: {}, databases: {}, server: {} }));

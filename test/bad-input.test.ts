@@ -3,7 +3,7 @@
  * sign, and listeners see no event: the next thing they receive is a later good change).
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { SIGN_RULES, type LedSignRecord } from '../src/sign-rules.ts';
+import { SIGN_RULES, type LedSignRecord } from '../src/shared/sign-rules.ts';
 import { mqttPeer, mqttPublish, mqttPublishAck, rest, wsPeer, type MqttPeer, type WsPeer } from './harness/clients.ts';
 import { openReader, waitForText, type Reader, type ReaderKind } from './harness/readers.ts';
 

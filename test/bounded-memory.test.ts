@@ -13,7 +13,7 @@ import { connect as tcpConnect, type Socket } from 'node:net';
 import mqtt from 'mqtt';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ABUSE_LIMITS } from '../src/server/abuse-limits.ts';
+import { ABUSE_LIMITS } from '../src/admission/limits.ts';
 import { operation, rest } from './harness/clients.ts';
 import { startHarper, type HarperInstance } from './harness/harper.ts';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { capabilitiesFor } from '../src/server/capabilities.ts';
+import { capabilitiesFor } from '../src/harper/capabilities.ts';
 
 /** The permission objects Harper 4.7 builds from roles.yaml (as list_roles shows them). */
 const table = (read: boolean, insert: boolean, update: boolean, remove: boolean): object => ({

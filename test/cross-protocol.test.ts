@@ -2,7 +2,7 @@
  * The cross-protocol matrix: a change made by each writer reaches each reader with the right content.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { LedSignRecord, SignSettings } from '../src/sign-rules.ts';
+import type { LedSignRecord, SignSettings } from '../src/shared/sign-rules.ts';
 import {
 	mqttPeer,
 	mqttPublish,

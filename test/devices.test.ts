@@ -5,8 +5,8 @@
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SignDevice } from '../devices/simulator/sign-device.ts';
-import { sessionIdFor } from '../src/server/mqtt-session-ids.ts';
-import type { LedSignRecord, SignStatusRecord } from '../src/sign-rules.ts';
+import { sessionIdFor } from '../src/access/client-ids.ts';
+import type { LedSignRecord, SignStatusRecord } from '../src/shared/sign-rules.ts';
 import { saveArtifact } from './harness/browser.ts';
 import { mqttPeer, mqttPublish, mqttPublishAck, operation, rest, wsPeer } from './harness/clients.ts';
 import { startHarper, type HarperInstance } from './harness/harper.ts';
@@ -52,7 +52,7 @@ async function willStored(clientId: string): Promise<boolean> {
 
 /**
  * Harper replays the stored last wills ~2 s after it starts, and deletes each; a device connected before then
- * loses its will registration (see src/server/protocol.ts). Presence tests start their devices after it:
+ * loses its will registration (see src/harper/hook-context.ts). Presence tests start their devices after it:
  * a probe client registers a will, and its will record disappearing means the replay has run. If it stays,
  * the replay ran before the probe connected, which also means it is over.
  */

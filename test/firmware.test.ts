@@ -11,8 +11,8 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { fontHeader, goldenFrames } from '../devices/golden/generate.ts';
-import { frameAt, frameToText } from '../src/display/frames.ts';
-import type { LedSignRecord, SignStatusRecord } from '../src/sign-rules.ts';
+import { frameAt, frameToText } from '../src/shared/display/frames.ts';
+import type { LedSignRecord, SignStatusRecord } from '../src/shared/sign-rules.ts';
 import { Inbox, rest } from './harness/clients.ts';
 
 const server = inject('harper');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { glyph, FIRST_CHAR, LAST_CHAR } from '../src/display/font5x7.ts';
-import { blinkHalfPeriodMs, frameAt, frameToText, scrollStepMs, textColumns } from '../src/display/frames.ts';
-import { DEFAULT_SETTINGS, SIGN_RULES, type SignSettings } from '../src/sign-rules.ts';
+import { glyph, FIRST_CHAR, LAST_CHAR } from '../src/shared/display/font5x7.ts';
+import { blinkHalfPeriodMs, frameAt, frameToText, scrollStepMs, textColumns } from '../src/shared/display/frames.ts';
+import { DEFAULT_SETTINGS, SIGN_RULES, type SignSettings } from '../src/shared/sign-rules.ts';
 
 const sign = (change: Partial<SignSettings>): SignSettings => ({ ...DEFAULT_SETTINGS, ...change });
 const small = { width: 12, height: 8 };

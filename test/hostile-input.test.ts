@@ -18,8 +18,8 @@ import { connect as tcpConnect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import WebSocket from 'ws';
-import { ABUSE_LIMITS } from '../src/server/abuse-limits.ts';
-import { checkField, SETTING_FIELDS, type LedSignRecord } from '../src/sign-rules.ts';
+import { ABUSE_LIMITS } from '../src/admission/limits.ts';
+import { checkField, SETTING_FIELDS, type LedSignRecord } from '../src/shared/sign-rules.ts';
 import { basicAuth, Inbox, operation, rest, type RestResponse } from './harness/clients.ts';
 import { startHarper, type Credentials, type HarperInstance } from './harness/harper.ts';
 

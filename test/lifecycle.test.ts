@@ -3,7 +3,7 @@
  * This file starts a Harper of its own, so restarting it does not disturb the shared one.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LedSignRecord } from '../src/sign-rules.ts';
+import type { LedSignRecord } from '../src/shared/sign-rules.ts';
 import { mqttPeer, mqttPublish, rest } from './harness/clients.ts';
 import { startHarper, type HarperInstance } from './harness/harper.ts';
 import { READER_KINDS, openReader, waitForText } from './harness/readers.ts';

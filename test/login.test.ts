@@ -9,7 +9,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { SessionView } from '../src/session-view.ts';
+import type { SessionView } from '../src/shared/session-view.ts';
 import { launchBrowser, screenshot } from './harness/browser.ts';
 import { basicAuth, mqttPeer, mqttPublish, operation, rest, type ServerInfo } from './harness/clients.ts';
 import { startHarper, type Credentials, type HarperInstance } from './harness/harper.ts';

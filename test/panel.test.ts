@@ -3,7 +3,7 @@
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { SIGN_RULES, type LedSignRecord } from '../src/sign-rules.ts';
+import { SIGN_RULES, type LedSignRecord } from '../src/shared/sign-rules.ts';
 import {
 	launchBrowser,
 	loggedInContext,

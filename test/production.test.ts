@@ -17,7 +17,7 @@ import { connect as tlsConnect, type PeerCertificate } from 'node:tls';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { localAuthPosture, isUnsafeOutsideDev } from '../src/server/local-auth.ts';
+import { localAuthPosture, isUnsafeOutsideDev } from '../src/harper/local-auth.ts';
 import {
 	freePort,
 	PROJECT,
@@ -321,7 +321,7 @@ describe('a production Harper', () => {
 		});
 
 		// CONNACK 0x86 "Bad user name or password" (Harper 4.7 alone would send MQTT 5 clients the 3.1.1 code 4;
-		// src/server/mqtt-refusals.ts corrects it).
+		// src/harper/mqtt-refusals.ts corrects it).
 		it('over MQTT on TLS (port 8883 in production)', async () => {
 			expect(await connectRefusal(harper.mqttUrl)).toBe(0x86);
 		});

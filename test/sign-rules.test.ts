@@ -7,7 +7,7 @@ import {
 	checkSignId,
 	decideWrite,
 	type LedSignRecord,
-} from '../src/sign-rules.ts';
+} from '../src/shared/sign-rules.ts';
 
 const NOW = new Date('2026-01-02T03:04:05.000Z');
 const stored: LedSignRecord = {

@@ -9,8 +9,8 @@
  *   --json                          print one JSON line per event instead of drawing (for scripts and tests)
  */
 import { parseArgs } from 'node:util';
-import { DEFAULT_DISPLAY, frameAt, type DisplaySize } from '../../src/display/frames.ts';
-import { checkSignId } from '../../src/sign-rules.ts';
+import { DEFAULT_DISPLAY, frameAt, type DisplaySize } from '../../src/shared/display/frames.ts';
+import { checkSignId } from '../../src/shared/sign-rules.ts';
 import { SignDevice, type DeviceOptions } from './sign-device.ts';
 import { frameToAnsi } from './terminal.ts';
 

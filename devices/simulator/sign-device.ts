@@ -10,8 +10,8 @@
  */
 import { EventEmitter } from 'node:events';
 import mqtt, { type MqttClient } from 'mqtt';
-import { DEFAULT_DISPLAY, type DisplaySize } from '../../src/display/frames.ts';
-import { shouldShow, type LedSignRecord, type SignStatusReport } from '../../src/sign-rules.ts';
+import { DEFAULT_DISPLAY, type DisplaySize } from '../../src/shared/display/frames.ts';
+import { shouldShow, type LedSignRecord, type SignStatusReport } from '../../src/shared/sign-rules.ts';
 
 export const FIRMWARE = 'marquee-sim 1.0.0';
 

@@ -2,7 +2,7 @@
  * Draws a frame of the sign in a terminal: each LED a dot in the sign's colour (24-bit ANSI), dimmed by its
  * brightness, unlit LEDs faint grey. The frames come from the shared renderer, as in the panel's preview.
  */
-import type { Frame } from '../../src/display/frames.ts';
+import type { Frame } from '../../src/shared/display/frames.ts';
 
 const LIT = '●';
 const DARK = '\x1b[38;2;45;45;45m·';

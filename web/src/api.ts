@@ -2,8 +2,8 @@
  * The panel's REST calls. Writes go over REST rather than the live stream because a refusal then comes back
  * as the answer to that very request, with the field it names, ready to show next to the control.
  */
-import type { FieldErrors, LedSignRecord, SignRules, SignSettings } from '../../src/sign-rules.ts';
-import type { SessionView } from '../../src/session-view.ts';
+import type { FieldErrors, LedSignRecord, SignRules, SignSettings } from '../../src/shared/sign-rules.ts';
+import type { SessionView } from '../../src/shared/session-view.ts';
 
 /** Called when the server answers 401: the session has ended (logged out elsewhere, or the server forgot it). */
 let onUnauthorized: () => void = () => undefined;

@@ -11,7 +11,7 @@ import {
 	type SettingField,
 	type SignRules,
 	type SignSettings,
-} from '../../src/sign-rules.ts';
+} from '../../src/shared/sign-rules.ts';
 import type { WriteResult } from './api.ts';
 
 type Commit = (change: Partial<SignSettings>) => Promise<WriteResult>;

@@ -1,5 +1,5 @@
 /** What the panel says about a sign's device, from its status record and the sign's stored record. */
-import type { LedSignRecord, SignStatusRecord } from '../../src/sign-rules.ts';
+import type { LedSignRecord, SignStatusRecord } from '../../src/shared/sign-rules.ts';
 
 export interface DeviceSummary {
 	state: 'online' | 'offline' | 'unknown';

@@ -1,9 +1,9 @@
 /**
  * The live preview: the sign's LED matrix drawn on a canvas, frame by frame, from the shared renderer
- * (src/display/frames.ts), so it shows exactly what the device simulator and the firmware show.
+ * (src/shared/display/frames.ts), so it shows exactly what the device simulator and the firmware show.
  */
-import { DEFAULT_DISPLAY, frameAt, type DisplaySize, type Frame } from '../../src/display/frames.ts';
-import { SETTING_FIELDS, type SignSettings } from '../../src/sign-rules.ts';
+import { DEFAULT_DISPLAY, frameAt, type DisplaySize, type Frame } from '../../src/shared/display/frames.ts';
+import { SETTING_FIELDS, type SignSettings } from '../../src/shared/sign-rules.ts';
 
 /** Canvas pixels per LED: the dot and the gap around it. */
 const PITCH = 10;

@@ -3,7 +3,7 @@
  * reload. The password never goes into an address: the form's own submission is POST, and its button stays
  * disabled until this script runs (so the browser cannot submit it by itself either).
  */
-import type { SessionView } from '../../src/session-view.ts';
+import type { SessionView } from '../../src/shared/session-view.ts';
 import { logIn } from './api.ts';
 
 export class LoginView {

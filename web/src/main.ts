@@ -3,8 +3,8 @@
  * live link, behind a login. URLs are /sign/<id> (served by the http-router route in routes.js), so a sign can
  * be bookmarked. It shows only what the user may do: a viewer gets the list and the preview, no controls.
  */
-import { checkSignId, type LedSignRecord, type SignRules, type SignStatusRecord } from '../../src/sign-rules.ts';
-import { NOTHING, type Capabilities, type SessionView } from '../../src/session-view.ts';
+import { checkSignId, type LedSignRecord, type SignRules, type SignStatusRecord } from '../../src/shared/sign-rules.ts';
+import { NOTHING, type Capabilities, type SessionView } from '../../src/shared/session-view.ts';
 import { createSign, fetchRules, fetchSession, logOut, patchSign, whenUnauthorized } from './api.ts';
 import { LoginView } from './login-view.ts';
 import { SignControls } from './controls.ts';

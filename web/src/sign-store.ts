@@ -2,7 +2,7 @@
  * The panel's copy of the signs, kept from the live stream. Versions decide: an event older than what the
  * panel already holds is dropped, so a resync snapshot and late stream events can arrive in any order.
  */
-import type { LedSignRecord } from '../../src/sign-rules.ts';
+import type { LedSignRecord } from '../../src/shared/sign-rules.ts';
 
 /** One event from Harper's stream on a table (Server-Sent Events `data:` or WebSocket message). */
 export interface SignEvent<R = LedSignRecord> {

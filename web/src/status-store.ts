@@ -1,5 +1,5 @@
 /** The panel's copy of every device's status (the SignStatus table), kept from its live stream. */
-import type { SignStatusRecord } from '../../src/sign-rules.ts';
+import type { SignStatusRecord } from '../../src/shared/sign-rules.ts';
 import type { SignEvent } from './sign-store.ts';
 
 export class StatusStore {

@@ -1,7 +1,7 @@
 // The sign's logic without hardware: what the ESP32 firmware and the host build share, in portable C++17 with
 // no Arduino dependency, so it compiles and is tested on the host with g++ (test/firmware.test.ts).
 // It mirrors the TypeScript the server, panel and simulator use: the frames are checked against golden frames
-// drawn by src/display/frames.ts, and the font is generated from src/display/font5x7.ts.
+// drawn by src/shared/display/frames.ts, and the font is generated from src/shared/display/font5x7.ts.
 #pragma once
 #include <stddef.h>
 #include <stdint.h>
@@ -39,7 +39,7 @@ size_t formatBirth(char *out, size_t size, uint32_t shownVersion, const char *fi
 size_t formatReport(char *out, size_t size, uint32_t shownVersion);
 constexpr const char *kWillPayload = "{\"online\":false}";
 
-// Effect timing, as in src/display/frames.ts.
+// Effect timing, as in src/shared/display/frames.ts.
 inline uint32_t scrollStepMs(uint8_t speed) { return 400u / speed; }
 inline uint32_t blinkHalfPeriodMs(uint8_t speed) { return 2000u / speed; }
 

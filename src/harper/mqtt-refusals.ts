@@ -18,8 +18,8 @@
  * The connection a packet is for is the current one (mqtt-connections.ts); the refusal it reports was noted on
  * that connection just before (by the `error` event Harper emits for a refused publish, or by mqtt-admission.ts).
  */
-import { isSignError, refusalText, truncateUtf8 } from './errors.ts';
-import { harperMqtt, harperMqttPacket, type MqttPacket } from './harper-runtime.ts';
+import { isSignError, refusalText, truncateUtf8 } from './refusals.ts';
+import { harperMqtt, harperMqttPacket, type MqttPacket } from './runtime.ts';
 import { currentMqttConnection, mqttConnectionOf, type MqttConnection } from './mqtt-connections.ts';
 import { disconnectWithReason, type MqttSocket } from './mqtt-disconnect.ts';
 import { CONNACK, connackCodes, PUBACK, pubackCodeFor } from './mqtt-reason-codes.ts';

@@ -6,7 +6,7 @@
  * the server still checks every request on its own.
  */
 
-import { NOTHING, type Capabilities } from '../session-view.ts';
+import { NOTHING, type Capabilities } from '../shared/session-view.ts';
 
 const EVERYTHING: Capabilities = Object.freeze({ read: true, change: true, create: true, delete: true });
 

@@ -5,7 +5,7 @@
 import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
 import { databases, server, tables, type Table } from 'harperdb';
-import { closeCodeFor } from './errors.ts';
+import { closeCodeFor } from './refusals.ts';
 import type { MqttSocket } from './mqtt-disconnect.ts';
 
 /** Who a write is made as; Harper records it in the audit log and checks it against the role's permissions. */

@@ -7,7 +7,7 @@
  * in dev mode allows every origin (CORS "*"). So while authorizeLocal is on, such a request is refused unless it
  * names this machine by a loopback name and comes from the same origin (or from no page at all).
  */
-import { signError, type SignError } from './errors.ts';
+import { signError, type SignError } from '../harper/refusals.ts';
 
 export interface RequestOrigin {
 	/** The client's address. */

@@ -12,7 +12,7 @@
  * admin look the same. So Marquee's data resources refuse every request, with a message that says how to fix it.
  */
 import { logger, server } from 'harperdb';
-import { refuse, signError } from './errors.ts';
+import { refuse, signError } from './refusals.ts';
 import { isUnsafeOutsideDev, localAuthPosture, type AuthConfig, type LocalAuthPosture } from './local-auth.ts';
 
 /** Harper's root configuration as it runs (its `server.config`, harperdb-config.yaml with overrides applied). */

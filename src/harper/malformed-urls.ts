@@ -13,7 +13,7 @@ import {
 	type HarperResponse,
 	type HttpMiddleware,
 	type WebSocketLike,
-} from './harper-runtime.ts';
+} from './runtime.ts';
 
 type WsListener = (ws: WebSocketLike, request: HarperRequest, completion: unknown, next?: WsListener) => unknown;
 

@@ -3,7 +3,7 @@
  *
  *   before its CONNECT      an address may hold `unauthenticatedPerAddress` such sockets, each for
  *                           `unauthenticatedSeconds` (Harper would wait forever)
- *   a failed login          counted against the username and the address (abuse-guard.ts); past the limit every
+ *   a failed login          counted against the username and the address (admit.ts); past the limit every
  *                           CONNECT from there is answered 0x9F "Connection rate exceeded", right password or not
  *   a refused CONNECT       the connection is closed after its CONNACK (MQTT 5 requires it; Harper would take
  *                           another CONNECT on the same socket, and another guess)
@@ -17,19 +17,19 @@
  * `server.mqtt.authorizeClient(connect, user)` is Harper's hook before it accepts a CONNECT; a throw carrying
  * `code` becomes the CONNACK's reason code (mqtt-refusals.ts gives it its reason string).
  */
-import { admitConnection, admitLogin, countFailedLogin, LIMITS } from './abuse-guard.ts';
-import { accountOf } from './accounts.ts';
-import { isSignError, refusalText, signError, type SignError } from './errors.ts';
-import { harperMqtt, type MqttPacket, type MqttSession } from './harper-runtime.ts';
-import { closeAfterConnack, isWebSocket } from './mqtt-disconnect.ts';
+import { admitConnection, admitLogin, countFailedLogin, LIMITS } from './admit.ts';
+import { accountOf } from '../access/accounts.ts';
+import { isSignError, refusalText, signError, type SignError } from '../harper/refusals.ts';
+import { harperMqtt, type MqttPacket, type MqttSession } from '../harper/runtime.ts';
+import { closeAfterConnack, isWebSocket } from '../harper/mqtt-disconnect.ts';
 import {
 	currentMqttConnection,
 	mqttConnectionOf,
 	trackMqttConnections,
 	type MqttConnection,
-} from './mqtt-connections.ts';
-import { CONNACK, subackCodeFor } from './mqtt-reason-codes.ts';
-import { sessionIdFor } from './mqtt-session-ids.ts';
+} from '../harper/mqtt-connections.ts';
+import { CONNACK, subackCodeFor } from '../harper/mqtt-reason-codes.ts';
+import { sessionIdFor } from '../access/client-ids.ts';
 import { httpSockets, mqttSockets } from './unauthenticated-sockets.ts';
 
 const BAD_CREDENTIALS = 'The username or password is not correct.';

@@ -5,7 +5,7 @@
  * that fails to parse) arrives as a `{ contentType, data }` wrapper that Harper would happily store over the
  * record. This module tells the two apart so such payloads are refused with a clear reason.
  */
-import { refuse, signError } from './errors.ts';
+import { refuse, signError } from './refusals.ts';
 
 interface OpaquePayload {
 	contentType: string;

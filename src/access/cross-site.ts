@@ -5,7 +5,7 @@
  * the browser ask the server first (a CORS preflight), which a production Marquee refuses. So a body that
  * changes something must not be one of the three a form can send.
  */
-import { refuse, signError } from './errors.ts';
+import { refuse, signError } from '../harper/refusals.ts';
 
 /** The content types an HTML form (or a "simple" fetch) can send cross-site without a preflight. */
 const FORM_TYPES = /^(?:application\/x-www-form-urlencoded|multipart\/form-data|text\/plain)\s*(?:;|$)/i;

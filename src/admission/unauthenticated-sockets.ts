@@ -8,7 +8,7 @@
  * Sockets are known by the client's address and port, which a TLS socket and the TCP socket under it share.
  */
 import type { Socket } from 'node:net';
-import { addressKey, LIMITS } from './abuse-guard.ts';
+import { addressKey, LIMITS } from './admit.ts';
 import { ConnectionQuota } from './connection-quota.ts';
 
 interface Tracked {

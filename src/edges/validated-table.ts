@@ -1,7 +1,7 @@
 /**
  * The protocol edges of a validated table: one hook per kind of client action, each calling the table's rules.
  * `LedSign` and `SignStatus` (resources.ts) are both built here, so every protocol enforces their rules the
- * same way. Which protocol calls which hook (see ../shared/harper-notes.md §2):
+ * same way. Which protocol calls which hook (Harper 4.7.29's REST and MQTT dispatch):
  *
  *   REST PUT              put()       full replace: missing fields take their defaults
  *   REST PATCH            patch()     merge
@@ -18,14 +18,14 @@
  * in resources.ts): Harper 4.7 checks no read permission on subscribe, WebSocket or SSE, checks only read
  * permission for a DELETE of a collection or query, and a role cannot confine a device account to its one sign.
  * The edges apply the abuse limits: changes per second per account and per sign, message size, connections per
- * account (abuse-guard.ts).
+ * account (admission/admit.ts).
  */
 import type { IterableEventQueue, RequestTarget, SubscriptionRequest } from 'harperdb';
-import { checkSignId, type ChangeMode, type WriteDecision } from '../sign-rules.ts';
-import { admitChange, admitConnection, admitMessageSize } from './abuse-guard.ts';
-import { accountOf } from './accounts.ts';
-import { refuseFormBodies } from './cross-site.ts';
-import { refuse, refuseWithHeaders, signError, webSocketError, type SignError } from './errors.ts';
+import { checkSignId, type ChangeMode, type WriteDecision } from '../shared/sign-rules.ts';
+import { admitChange, admitConnection, admitMessageSize } from '../admission/admit.ts';
+import { accountOf } from '../access/accounts.ts';
+import { refuseFormBodies } from '../access/cross-site.ts';
+import { refuse, refuseWithHeaders, signError, webSocketError, type SignError } from '../harper/refusals.ts';
 import {
 	closeWebSocketFor,
 	httpRequestOf,
@@ -33,10 +33,10 @@ import {
 	type HarperTable,
 	type RecordStore,
 	type WriteContext,
-} from './harper-runtime.ts';
-import { jsonPayload } from './payloads.ts';
-import { isMqtt, isStaleWill, isWill, type HarperContext, type StoredWill } from './protocol.ts';
-import { withRecordLock } from './record-lock.ts';
+} from '../harper/runtime.ts';
+import { jsonPayload } from '../harper/payloads.ts';
+import { isMqtt, isStaleWill, isWill, type HarperContext, type StoredWill } from '../harper/hook-context.ts';
+import { withRecordLock } from '../harper/record-lock.ts';
 
 export interface TableRules<R extends { id: string }> {
 	/** The table's name: its URL path and MQTT topic root. */

@@ -4,7 +4,7 @@
  * `server.contentTypes` registry, which every HTTP body (REST PUT/PATCH/POST) is decoded with.
  */
 import { server } from 'harperdb';
-import { signError } from './errors.ts';
+import { signError } from './refusals.ts';
 
 const JSON_TYPE = 'application/json';
 

@@ -4,9 +4,9 @@
  *
  * Memory is bounded whatever the keys: at most `maxKeys` buckets are kept. Past that, the buckets that have
  * refilled are forgotten (a full bucket is the same as none), then the least recently used. Keys are kept as given, so a caller keys by
- * something of bounded size (login-throttle.ts hashes usernames).
+ * something of bounded size (shared-rate-limiter.ts hashes usernames).
  */
-import type { RateLimit } from './abuse-limits.ts';
+import type { RateLimit } from './limits.ts';
 
 interface Bucket {
 	tokens: number;

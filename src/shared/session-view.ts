@@ -1,5 +1,5 @@
 /**
- * What `/Session` answers (src/server/session.ts), shared with the panel: who is signed in and what they may do
+ * What `/Session` answers (src/sessions/session.ts), shared with the panel: who is signed in and what they may do
  * with signs. The panel shows only the controls the user may use; the server still checks every request.
  */
 

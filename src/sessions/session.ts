@@ -13,13 +13,13 @@
  * The password travels only in the POST body, and nothing here puts it into a message, an error or a log.
  */
 import { Resource, type User } from 'harperdb';
-import { ANONYMOUS, type SessionView } from '../session-view.ts';
-import { capabilitiesFor } from './capabilities.ts';
-import { admitLogin, countFailedLogin } from './abuse-guard.ts';
-import { accountOf } from './accounts.ts';
-import { boundSign } from './device-binding.ts';
-import { refuse, refuseWithHeaders, signError } from './errors.ts';
-import { deleteSession, type HarperRequest } from './harper-runtime.ts';
+import { ANONYMOUS, type SessionView } from '../shared/session-view.ts';
+import { capabilitiesFor } from '../harper/capabilities.ts';
+import { admitLogin, countFailedLogin } from '../admission/admit.ts';
+import { accountOf } from '../access/accounts.ts';
+import { boundSign } from '../access/device-binding.ts';
+import { refuse, refuseWithHeaders, signError } from '../harper/refusals.ts';
+import { deleteSession, type HarperRequest } from '../harper/runtime.ts';
 
 /** The request as Harper passes it to a resource over HTTP, seen only as far as this module needs. */
 interface HttpContext {

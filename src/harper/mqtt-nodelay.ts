@@ -4,7 +4,7 @@
  * PUBACK and a status report), REST → device took 4–49 ms, about 45 ms in half the changes; without Nagle,
  * 2–12 ms. The HTTP server, which carries REST, SSE and WebSocket, already runs without it (Node's default).
  */
-import { harperMqtt } from './harper-runtime.ts';
+import { harperMqtt } from './runtime.ts';
 import { isWebSocket } from './mqtt-disconnect.ts';
 
 export function sendMqttWithoutDelay(): void {

@@ -5,7 +5,7 @@
  * close reason, so a refusal's string is its sentence (a plain object would say "[object Object]"). WebSocket
  * writes send the same object as a message.
  */
-import type { FieldErrors } from '../sign-rules.ts';
+import type { FieldErrors } from '../shared/sign-rules.ts';
 
 export interface SignError {
 	statusCode: number;

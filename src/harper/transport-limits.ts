@@ -1,10 +1,10 @@
 /**
  * Message size limits at the transports, so an oversize message is refused before it is buffered whole:
  * Harper's WebSocket server accepts messages up to 100 MB and its MQTT listener any packet MQTT allows.
- * The resources check every parsed message against the same limit (abuse-guard.ts); these caps bound the
+ * The resources check every parsed message against the same limit (admission/admit.ts); these caps bound the
  * memory one connection can make the server hold before that check runs.
  */
-import { harperMqtt, webSocketFirst } from './harper-runtime.ts';
+import { harperMqtt, webSocketFirst } from './runtime.ts';
 import { disconnectWithReason, isWebSocket, type WebSocketConnection } from './mqtt-disconnect.ts';
 import { packetSizeGuard } from './mqtt-packet-size.ts';
 

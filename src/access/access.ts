@@ -16,9 +16,9 @@
  * here too. This module is the rule alone, pure: gate.ts applies it to every entry point of a resource, and
  * http-gate.ts at the HTTP edge.
  */
-import { capabilitiesFor } from './capabilities.ts';
+import { capabilitiesFor } from '../harper/capabilities.ts';
 import { accountOf } from './accounts.ts';
-import { signError, type SignError } from './errors.ts';
+import { signError, type SignError } from '../harper/refusals.ts';
 
 export type Action = 'read' | 'create' | 'update' | 'delete';
 

@@ -1,16 +1,16 @@
 /**
- * Applies the abuse limits (abuse-limits.ts) to the callers of the protocol edges: a rate limit per account and
+ * Applies the abuse limits (limits.ts) to the callers of the protocol edges: a rate limit per account and
  * per sign on every change, a size limit on every message, a connection quota per account, a limit on failed
  * logins. Administrators are exempt from the rate limits and the connection quota; the size limit holds
  * everyone (a message too big is too big whoever sends it), and the login limit every login (a login is not yet
  * anyone). The failed-login counts are shared by all worker threads; the rest are per thread, so with N threads
  * an account gets up to N times each of the other limits.
  */
-import { limitsFrom, type AbuseLimits } from './abuse-limits.ts';
-import type { Account } from './accounts.ts';
+import { limitsFrom, type AbuseLimits } from './limits.ts';
+import type { Account } from '../access/accounts.ts';
 import { ConnectionQuota } from './connection-quota.ts';
-import { refuse, signError, tooManyError } from './errors.ts';
-import { sharedMemory } from './harper-runtime.ts';
+import { refuse, signError, tooManyError } from '../harper/refusals.ts';
+import { sharedMemory } from '../harper/runtime.ts';
 import { RateLimiter } from './rate-limiter.ts';
 import { SharedRateLimiter, sharedLimiterBytes } from './shared-rate-limiter.ts';
 

@@ -17,8 +17,8 @@ import {
 	type TargetLike,
 } from './access.ts';
 import { boundSign } from './device-binding.ts';
-import { refuse, type SignError } from './errors.ts';
-import { closeWebSocketFor } from './harper-runtime.ts';
+import { refuse, type SignError } from '../harper/refusals.ts';
+import { closeWebSocketFor } from '../harper/runtime.ts';
 
 /** The caller of a request, read from Harper's user (a device account's binding is looked up on every request). */
 export async function callerOf(user: unknown, directsReplication = false): Promise<Caller> {

@@ -8,7 +8,7 @@
  * an await, so a thread holds it for well under a microsecond.
  */
 import { createHmac, randomBytes } from 'node:crypto';
-import type { RateLimit } from './abuse-limits.ts';
+import type { RateLimit } from './limits.ts';
 
 const SLOT_BYTES = 32; // hash (2 × u32), tokens (f64), last update (f64), 8 bytes spare
 const HEADER_BYTES = 64; // lock (i32), state (i32), 8 spare, secret (32 bytes), 16 spare

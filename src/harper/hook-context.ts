@@ -4,7 +4,7 @@
  * for a sign (see resources.ts). HTTP calls run with the HTTP request as context, which has a `method`;
  * MQTT calls run with a context built by the MQTT session (or its stored last will), which has none.
  */
-import { harperMqtt } from './harper-runtime.ts';
+import { harperMqtt } from './runtime.ts';
 export interface HarperContext {
 	method?: string;
 	/** An HTTP request's headers. */

@@ -11,9 +11,9 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Socket } from 'node:net';
-import { addressKey } from './abuse-guard.ts';
-import type { SignError } from './errors.ts';
-import { harperMqtt } from './harper-runtime.ts';
+import { addressKey } from '../admission/admit.ts';
+import type { SignError } from './refusals.ts';
+import { harperMqtt } from './runtime.ts';
 import { isWebSocket, type MqttSocket } from './mqtt-disconnect.ts';
 
 export interface MqttConnection {
@@ -26,7 +26,7 @@ export interface MqttConnection {
 	protocolVersion?: number;
 	/** From the CONNECT: the largest packet the client accepts (MQTT 5), which reason strings must respect. */
 	maximumPacketSize?: number;
-	/** Gives back the account's connection-quota slot (abuse-guard.ts), once connected. */
+	/** Gives back the account's connection-quota slot (admission/admit.ts), once connected. */
 	release?: () => void;
 	/** Refused publishes, by message id, waiting for their PUBACK. */
 	refusedPublishes: Map<number, SignError>;

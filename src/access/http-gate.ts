@@ -14,10 +14,10 @@
  *
  * A WebSocket upgrade passes the same checks; one refused is closed with the refusal's code and sentence.
  */
-import { LIMITS, admitLogin, countFailedLogin } from './abuse-guard.ts';
+import { LIMITS, admitLogin, countFailedLogin } from '../admission/admit.ts';
 import { accountOf } from './accounts.ts';
 import { isSupportedHttpMethod, operationsRefusal, SUPPORTED_HTTP_METHODS, unsupportedMethod } from './access.ts';
-import { isSignError, type SignError } from './errors.ts';
+import { isSignError, type SignError } from '../harper/refusals.ts';
 import {
 	closeWebSocketFor,
 	httpFirst,
@@ -32,11 +32,11 @@ import {
 	type HarperResponse,
 	type HttpMiddleware,
 	type WebSocketLike,
-} from './harper-runtime.ts';
+} from '../harper/runtime.ts';
 import { crossOriginRefusal } from './local-origin.ts';
-import { localAuthPosture } from './local-auth.ts';
-import { forgetSessionCookies, isLogin } from './session.ts';
-import { httpSockets } from './unauthenticated-sockets.ts';
+import { localAuthPosture } from '../harper/local-auth.ts';
+import { forgetSessionCookies, isLogin } from '../sessions/session.ts';
+import { httpSockets } from '../admission/unauthenticated-sockets.ts';
 import { server } from 'harperdb';
 
 /** Refusals made here for WebSocket upgrades, for the WebSocket listener to close them with. */

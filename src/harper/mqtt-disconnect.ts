@@ -4,7 +4,7 @@
  * whose CONNECT was refused, after its CONNACK: MQTT 5 requires it, and Harper would wait for another CONNECT.
  */
 import type { Socket } from 'node:net';
-import { truncateUtf8 } from './errors.ts';
+import { truncateUtf8 } from './refusals.ts';
 
 /** The socket Harper hands to `server.mqtt.events` listeners: a TCP/TLS socket or a ws WebSocket. */
 export type MqttSocket = TcpSocket | WebSocketConnection;
