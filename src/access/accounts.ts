@@ -2,6 +2,8 @@
  * Who is asking, as far as Marquee's own checks need to know: the account, its role, whether it is an
  * administrator. (A device account's bound sign is looked up in device-binding.ts.)
  */
+import { harperUser } from '../harper/facade.ts';
+
 export const DEVICE_ROLE = 'marquee_device';
 
 export interface Account {
@@ -12,14 +14,8 @@ export interface Account {
 	permission: unknown;
 }
 
-/** Harper's user record, seen only as far as this module needs. */
-interface HarperUser {
-	username?: unknown;
-	role?: { role?: unknown; permission?: { super_user?: unknown } & Record<string, unknown> };
-}
-
 export function accountOf(user: unknown): Account | undefined {
-	const { username, role } = (user ?? {}) as HarperUser;
+	const { username, role } = harperUser(user);
 	if (typeof username !== 'string') return undefined;
 	return {
 		username,

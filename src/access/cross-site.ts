@@ -6,16 +6,13 @@
  * changes something must not be one of the three a form can send.
  */
 import { refuse, signError } from '../harper/refusals.ts';
+import type { HeaderReader } from '../harper/shapes.ts';
 
 /** The content types an HTML form (or a "simple" fetch) can send cross-site without a preflight. */
 const FORM_TYPES = /^(?:application\/x-www-form-urlencoded|multipart\/form-data|text\/plain)\s*(?:;|$)/i;
 
-interface HttpHeaders {
-	get(name: string): string | undefined | null;
-}
-
 /** Refuses (415) a request body a cross-site form could have sent; `expected` names what to send instead. */
-export function refuseFormBodies(headers: HttpHeaders | undefined, expected = 'application/json'): void {
+export function refuseFormBodies(headers: HeaderReader | undefined, expected = 'application/json'): void {
 	const type = headers?.get('content-type') ?? '';
 	if (FORM_TYPES.test(type)) {
 		refuse(

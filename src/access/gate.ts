@@ -18,7 +18,14 @@ import {
 } from './access.ts';
 import { boundSign } from './device-binding.ts';
 import { refuse, type SignError } from '../harper/refusals.ts';
-import { closeWebSocketFor } from '../harper/runtime.ts';
+import {
+	closeWebSocketFor,
+	contextOf,
+	resourceSubclass,
+	transactionalStatics,
+	type Overrides,
+	type ResourceInstance,
+} from '../harper/facade.ts';
 
 /** The caller of a request, read from Harper's user (a device account's binding is looked up on every request). */
 export async function callerOf(user: unknown, directsReplication = false): Promise<Caller> {
@@ -33,15 +40,7 @@ export async function callerOf(user: unknown, directsReplication = false): Promi
 }
 
 /** What a resource instance offers the gate: who is asking, and the request's context. */
-export interface GateSubject {
-	getCurrentUser(): unknown;
-	getContext(): unknown;
-}
-
-interface ReplicationContext {
-	replicateTo?: unknown;
-	replicatedConfirmation?: unknown;
-}
+export type GateSubject = ResourceInstance;
 
 /** Applies the gate to one client request; throws the refusal (closing a refused WebSocket with its reason). */
 export async function authorize(
@@ -50,7 +49,7 @@ export async function authorize(
 	target: TargetLike,
 	subject: GateSubject
 ): Promise<void> {
-	const context = subject.getContext() as ReplicationContext | undefined;
+	const context = contextOf(subject);
 	const directs = Boolean(context?.replicateTo ?? context?.replicatedConfirmation);
 	const caller = await callerOf(subject.getCurrentUser() ?? target.user, directs);
 	const form = formOf(target);
@@ -66,44 +65,28 @@ function refuseClient(entry: string, context: unknown, refusal: SignError): neve
 }
 
 /** Harper's transactional statics on a resource class and its ancestors: the entry points it can be reached by. */
-export function entryPointsOf(Class: object): string[] {
-	const names = new Set<string>();
-	for (let type: object | null = Class; type && type !== Function.prototype; type = Object.getPrototypeOf(type)) {
-		for (const name of Object.getOwnPropertyNames(type)) {
-			const value: unknown = Object.getOwnPropertyDescriptor(type, name)?.value;
-			if (typeof value === 'function' && (value as { reliesOnPrototype?: boolean }).reliesOnPrototype) names.add(name);
-		}
-	}
-	return [...names].sort();
-}
-
-type Method = (this: GateSubject, target: unknown, ...rest: unknown[]) => unknown;
-type Static = (this: unknown, target: unknown, ...rest: unknown[]) => unknown;
+export const entryPointsOf = transactionalStatics;
 
 /** `Base` behind the gate (see the module comment). */
-export function gated<C extends abstract new (...args: never[]) => object>(Base: C, policy: AccessPolicy): C {
-	const Gated = class extends (Base as unknown as new () => GateSubject) {};
-	const supported = Object.keys(policy.entries) as EntryPoint[];
-	for (const entry of supported) {
-		const method = entry === 'query' ? 'search' : entry;
-		const original = (Base.prototype as Record<string, unknown>)[method];
-		if (typeof original !== 'function') throw new Error(`${policy.name} admits ${entry} but has no ${method}()`);
-		const guarded: Method = async function (target, ...rest) {
-			if (isClientRequest(target)) await authorize(policy, entry, target, this);
-			return (original as Method).call(this, target, ...rest);
-		};
-		Object.defineProperty(Gated.prototype, method, { value: guarded, writable: true, configurable: true });
+export function gated<C>(Base: C, policy: AccessPolicy): C {
+	const supported = new Set<string>(Object.keys(policy.entries));
+	const overrides: Required<Overrides> = { instance: {}, statics: {} };
+	for (const entry of Object.keys(policy.entries) as EntryPoint[]) {
+		overrides.instance[entry === 'query' ? 'search' : entry] = (original) =>
+			async function (target, ...rest): Promise<unknown> {
+				if (isClientRequest(target)) await authorize(policy, entry, target, this);
+				return original.call(this, target, ...rest);
+			};
 	}
-	for (const name of entryPointsOf(Base)) {
-		if ((supported as string[]).includes(name)) continue;
-		const original = (Base as unknown as Record<string, Static>)[name];
-		const refusing: Static = function (target, ...rest) {
-			if (!isClientRequest(target)) return original?.call(this, target, ...rest);
-			// The target is not parsed yet at this level (Harper parses it inside the static), nor does it matter. A
-			// stream is connect(target, incoming, context): its context is the WebSocket's, to close it with.
-			return refuseClient(name, name === 'connect' ? rest[1] : undefined, unsupported(policy, name, undefined));
-		};
-		Object.defineProperty(Gated, name, { value: refusing, writable: true, configurable: true });
+	for (const name of entryPointsOf(Base as object)) {
+		if (supported.has(name)) continue;
+		overrides.statics[name] = (original) =>
+			function (target, ...rest): unknown {
+				if (!isClientRequest(target)) return original?.call(this, target, ...rest);
+				// The target is not parsed yet at this level (Harper parses it inside the static), nor does it matter. A
+				// stream is connect(target, incoming, context): its context is the WebSocket's, to close it with.
+				return refuseClient(name, name === 'connect' ? rest[1] : undefined, unsupported(policy, name, undefined));
+			};
 	}
-	return Gated as unknown as C;
+	return resourceSubclass(Base, overrides);
 }

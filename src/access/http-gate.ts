@@ -20,6 +20,7 @@ import { isSupportedHttpMethod, operationsRefusal, SUPPORTED_HTTP_METHODS, unsup
 import { isSignError, type SignError } from '../harper/refusals.ts';
 import {
 	closeWebSocketFor,
+	harperConfig,
 	httpFirst,
 	jsonResponse,
 	operationsApiPorts,
@@ -28,16 +29,12 @@ import {
 	rememberWebSocket,
 	setResponseHeader,
 	webSocketFirst,
-	type HarperRequest,
-	type HarperResponse,
-	type HttpMiddleware,
-	type WebSocketLike,
-} from '../harper/runtime.ts';
+} from '../harper/facade.ts';
+import type { HarperRequest, HarperResponse, HttpMiddleware } from '../harper/shapes.ts';
 import { crossOriginRefusal } from './local-origin.ts';
 import { localAuthPosture } from '../harper/local-auth.ts';
 import { forgetSessionCookies, isLogin } from '../sessions/session.ts';
 import { httpSockets } from '../admission/unauthenticated-sockets.ts';
-import { server } from 'harperdb';
 
 /** Refusals made here for WebSocket upgrades, for the WebSocket listener to close them with. */
 const refusedUpgrades = new WeakMap<object, SignError>();
@@ -74,7 +71,7 @@ const throttleFailedLogins: HttpMiddleware = async (request, next) => {
 
 /** Refuses what dev mode's login-free access must not answer (local-origin.ts), when it is on. */
 function refuseOtherPages(): HttpMiddleware {
-	const { authorizeLocal } = localAuthPosture(process.env, (server as unknown as { config?: object }).config);
+	const { authorizeLocal } = localAuthPosture(process.env, harperConfig());
 	return (request, next) => {
 		if (!authorizeLocal) return next(request);
 		const refusal = crossOriginRefusal({
@@ -160,7 +157,7 @@ export function installHttpGate(): void {
 	);
 	for (const httpServer of servers) httpServer.on('connection', (socket) => httpSockets.admit(socket));
 
-	webSocketFirst<WebSocketLike, HarperRequest>((ws, request, completion, next) => {
+	webSocketFirst((ws, request, completion, next) => {
 		rememberWebSocket(request, ws);
 		const refusal = refusedUpgrades.get(request);
 		if (refusal) return closeWebSocketFor(request, refusal);

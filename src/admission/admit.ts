@@ -10,7 +10,7 @@ import { limitsFrom, type AbuseLimits } from './limits.ts';
 import type { Account } from '../access/accounts.ts';
 import { ConnectionQuota } from './connection-quota.ts';
 import { refuse, signError, tooManyError } from '../harper/refusals.ts';
-import { sharedMemory } from '../harper/runtime.ts';
+import { sharedMemory } from '../harper/facade.ts';
 import { RateLimiter } from './rate-limiter.ts';
 import { SharedRateLimiter, sharedLimiterBytes } from './shared-rate-limiter.ts';
 

@@ -20,8 +20,10 @@
 import { admitConnection, admitLogin, countFailedLogin, LIMITS } from './admit.ts';
 import { accountOf } from '../access/accounts.ts';
 import { isSignError, refusalText, signError, type SignError } from '../harper/refusals.ts';
-import { harperMqtt, type MqttPacket, type MqttSession } from '../harper/runtime.ts';
-import { closeAfterConnack, isWebSocket } from '../harper/mqtt-disconnect.ts';
+import { harperMqtt } from '../harper/facade.ts';
+import type { MqttPacket, MqttSession } from '../harper/shapes.ts';
+import { closeAfterConnack } from '../harper/mqtt-disconnect.ts';
+import { isWebSocket } from '../harper/facade.ts';
 import {
 	currentMqttConnection,
 	mqttConnectionOf,

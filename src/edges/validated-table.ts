@@ -26,16 +26,10 @@ import { admitChange, admitConnection, admitMessageSize } from '../admission/adm
 import { accountOf } from '../access/accounts.ts';
 import { refuseFormBodies } from '../access/cross-site.ts';
 import { refuse, refuseWithHeaders, signError, webSocketError, type SignError } from '../harper/refusals.ts';
-import {
-	closeWebSocketFor,
-	httpRequestOf,
-	transaction,
-	type HarperTable,
-	type RecordStore,
-	type WriteContext,
-} from '../harper/runtime.ts';
+import { closeWebSocketFor, httpRequestOf, transaction } from '../harper/facade.ts';
+import type { HarperTable, HookContext, RecordStore, StoredWill, WriteContext } from '../harper/shapes.ts';
 import { jsonPayload } from '../harper/payloads.ts';
-import { isMqtt, isStaleWill, isWill, type HarperContext, type StoredWill } from '../harper/hook-context.ts';
+import { isMqtt, isStaleWill, isWill } from '../harper/hook-context.ts';
 import { withRecordLock } from '../harper/record-lock.ts';
 
 export interface TableRules<R extends { id: string }> {
@@ -235,8 +229,8 @@ export function withProtocolEdges<R extends { id: string }>(Table: HarperTable, 
 			return subscription;
 		}
 
-		#context(): HarperContext {
-			return this.getContext() as HarperContext;
+		#context(): HookContext {
+			return this.getContext() as HookContext;
 		}
 
 		/** The stored record, or undefined when there is none (or the id could never name one). */

@@ -4,34 +4,15 @@
  * for a sign (see resources.ts). HTTP calls run with the HTTP request as context, which has a `method`;
  * MQTT calls run with a context built by the MQTT session (or its stored last will), which has none.
  */
-import { harperMqtt } from './runtime.ts';
-export interface HarperContext {
-	method?: string;
-	/** An HTTP request's headers. */
-	headers?: { get(name: string): string | undefined | null };
-	user?: unknown;
-	/** The MQTT session, on calls from a connected client (its publishes, and its will when it drops). */
-	session?: unknown;
-	/** Set when the context is a stored last will (see isStaleWill): its topic and the client id it belongs to. */
-	topic?: string;
-	id?: string;
-}
+import { harperMqtt } from './facade.ts';
+import type { HookContext, StoredWill } from './shapes.ts';
 
-export function isMqtt(context: HarperContext | undefined): boolean {
+export function isMqtt(context: HookContext | undefined): boolean {
 	return typeof context?.method !== 'string';
 }
 
-/** A stored last will, as Harper passes it as the context of its publish. */
-export interface StoredWill extends HarperContext {
-	id: string;
-	topic: string;
-	data?: unknown;
-	qos?: number;
-	retain?: boolean;
-}
-
 /** A stored last will being published (by Harper, with the will itself as context). */
-export function isWill(context: HarperContext | undefined): context is StoredWill {
+export function isWill(context: HookContext | undefined): context is StoredWill {
 	return isMqtt(context) && !context?.session && typeof context?.topic === 'string' && typeof context.id === 'string';
 }
 

@@ -6,16 +6,8 @@
  * address: HTTP 400 that says so, or a WebSocket closed with 1008 and the reason. test/hostile-input.test.ts
  * sends such addresses.
  */
-import {
-	httpFirst,
-	webSocketFirst,
-	type HarperRequest,
-	type HarperResponse,
-	type HttpMiddleware,
-	type WebSocketLike,
-} from './runtime.ts';
-
-type WsListener = (ws: WebSocketLike, request: HarperRequest, completion: unknown, next?: WsListener) => unknown;
+import { httpFirst, webSocketFirst } from './facade.ts';
+import type { HarperResponse, HttpMiddleware, WebSocketMiddleware } from './shapes.ts';
 
 /** WebSocket close code 1008, "Policy Violation": the generic "your request broke the rules". */
 const POLICY_VIOLATION = 1008;
@@ -48,7 +40,7 @@ export function refuseMalformedUrls(): void {
 		decodes(request.url) ? next(request) : Promise.resolve({ ...MALFORMED, headers: { ...MALFORMED.headers } });
 	// runFirst: ahead of Harper's own handlers, which are where the address is decoded.
 	httpFirst(listener);
-	const wsListener: WsListener = (ws, request, completion, next) => {
+	const wsListener: WebSocketMiddleware = (ws, request, completion, next) => {
 		if (decodes(request.url)) return next?.(ws, request, completion);
 		return ws.close(POLICY_VIOLATION, 'malformed percent-escape in the address');
 	};

@@ -13,8 +13,9 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Socket } from 'node:net';
 import { addressKey } from '../admission/admit.ts';
 import type { SignError } from './refusals.ts';
-import { harperMqtt } from './runtime.ts';
-import { isWebSocket, type MqttSocket } from './mqtt-disconnect.ts';
+import { harperMqtt } from './facade.ts';
+import { isWebSocket } from './facade.ts';
+import type { MqttSocket } from './shapes.ts';
 
 export interface MqttConnection {
 	socket: MqttSocket;

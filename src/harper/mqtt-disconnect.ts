@@ -3,34 +3,9 @@
  * no DISCONNECT from the server; it just sees the connection close, which is all 3.1.1 offers.) Also closes one
  * whose CONNECT was refused, after its CONNACK: MQTT 5 requires it, and Harper would wait for another CONNECT.
  */
-import type { Socket } from 'node:net';
+import { isWebSocket } from './facade.ts';
 import { truncateUtf8 } from './refusals.ts';
-
-/** The socket Harper hands to `server.mqtt.events` listeners: a TCP/TLS socket or a ws WebSocket. */
-export type MqttSocket = TcpSocket | WebSocketConnection;
-
-export interface TcpSocket {
-	remoteAddress?: string;
-	on(event: 'data', listener: (chunk: Uint8Array) => void): unknown;
-	removeAllListeners(event: 'data'): unknown;
-	resume(): unknown;
-	end(data: Uint8Array): unknown;
-	destroy(): unknown;
-	setNoDelay?(noDelay: boolean): unknown;
-}
-
-export interface WebSocketConnection {
-	on(event: 'message', listener: (data: Uint8Array) => void): unknown;
-	send(data: Uint8Array): unknown;
-	close(code: number, reason: string): unknown;
-	/** ws's frame reader; it closes the socket with 1009 when a message exceeds `_maxPayload`. */
-	_receiver?: { _maxPayload?: number };
-	/** The TCP socket under it. */
-	_socket?: Socket;
-}
-
-export const isWebSocket = (socket: MqttSocket): socket is WebSocketConnection =>
-	'send' in socket && !('write' in socket);
+import type { MqttSocket } from './shapes.ts';
 
 /** WebSocket close code 1009, "Message Too Big"; 1008, "Policy Violation". */
 const WS_CLOSE = { 0x95: 1009, 0x96: 1008 } as const;

@@ -4,8 +4,8 @@
  * PUBACK and a status report), REST → device took 4–49 ms, about 45 ms in half the changes; without Nagle,
  * 2–12 ms. The HTTP server, which carries REST, SSE and WebSocket, already runs without it (Node's default).
  */
-import { harperMqtt } from './runtime.ts';
-import { isWebSocket } from './mqtt-disconnect.ts';
+import { harperMqtt } from './facade.ts';
+import { isWebSocket } from './facade.ts';
 
 export function sendMqttWithoutDelay(): void {
 	// The benchmark's before/after switch (npm run bench): MARQUEE_MQTT_NODELAY=off keeps Harper's behaviour.

@@ -19,9 +19,11 @@
  * that connection just before (by the `error` event Harper emits for a refused publish, or by mqtt-admission.ts).
  */
 import { isSignError, refusalText, truncateUtf8 } from './refusals.ts';
-import { harperMqtt, harperMqttPacket, type MqttPacket } from './runtime.ts';
+import { harperMqtt, harperMqttPacket } from './facade.ts';
+import type { MqttPacket } from './shapes.ts';
 import { currentMqttConnection, mqttConnectionOf, type MqttConnection } from './mqtt-connections.ts';
-import { disconnectWithReason, type MqttSocket } from './mqtt-disconnect.ts';
+import { disconnectWithReason } from './mqtt-disconnect.ts';
+import type { MqttSocket } from './shapes.ts';
 import { CONNACK, connackCodes, PUBACK, pubackCodeFor } from './mqtt-reason-codes.ts';
 
 /** A Reason String is kept short: a device's MQTT buffer may be 1 KB, and the packet must fit it. */

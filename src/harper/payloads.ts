@@ -6,11 +6,7 @@
  * record. This module tells the two apart so such payloads are refused with a clear reason.
  */
 import { refuse, signError } from './refusals.ts';
-
-interface OpaquePayload {
-	contentType: string;
-	data: unknown;
-}
+import type { OpaquePayload } from './shapes.ts';
 
 function isOpaquePayload(value: unknown): value is OpaquePayload {
 	if (typeof value !== 'object' || value === null) return false;

@@ -11,14 +11,10 @@
  * Harper gave it but not whether the CONNECT carried a username, so a local anonymous device and a logged-in
  * admin look the same. So Marquee's data resources refuse every request, with a message that says how to fix it.
  */
-import { logger, server } from 'harperdb';
+import { logger } from 'harperdb';
+import { harperConfig, resourceSubclass, type EntryMethod } from './facade.ts';
 import { refuse, signError } from './refusals.ts';
-import { isUnsafeOutsideDev, localAuthPosture, type AuthConfig, type LocalAuthPosture } from './local-auth.ts';
-
-/** Harper's root configuration as it runs (its `server.config`, harperdb-config.yaml with overrides applied). */
-function rootConfig(): AuthConfig | undefined {
-	return (server as unknown as { config?: AuthConfig }).config;
-}
+import { isUnsafeOutsideDev, localAuthPosture, type LocalAuthPosture } from './local-auth.ts';
 
 export const LOCAL_AUTH_REFUSAL = signError(
 	'unavailable',
@@ -52,7 +48,7 @@ let warned = false;
  */
 export function closedWhenLocalAuthIsOn<C>(
 	Resource: C,
-	posture: LocalAuthPosture = localAuthPosture(process.env, rootConfig())
+	posture: LocalAuthPosture = localAuthPosture(process.env, harperConfig())
 ): C {
 	if (!isUnsafeOutsideDev(posture)) return Resource;
 	if (!warned) {
@@ -61,13 +57,6 @@ export function closedWhenLocalAuthIsOn<C>(
 		logger.error?.(banner);
 		console.error(banner);
 	}
-	const Closed = class extends (Resource as unknown as new () => object) {};
-	for (const method of ENTRY_POINTS) {
-		Object.defineProperty(Closed.prototype, method, {
-			value: (): never => refuse(LOCAL_AUTH_REFUSAL),
-			writable: true,
-			configurable: true,
-		});
-	}
-	return Closed as unknown as C;
+	const refusing = (): EntryMethod => (): never => refuse(LOCAL_AUTH_REFUSAL);
+	return resourceSubclass(Resource, { instance: Object.fromEntries(ENTRY_POINTS.map((name) => [name, refusing])) });
 }

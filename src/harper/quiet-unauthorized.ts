@@ -4,7 +4,8 @@
  * a page's script (the browser marks them with a Sec-Fetch-Mode other than "navigate") the header is dropped;
  * curl, devices and a browser opening an API address directly still get the Basic challenge.
  */
-import { httpFirst, type HarperRequest, type HarperResponse, type HttpMiddleware } from './runtime.ts';
+import { httpFirst } from './facade.ts';
+import type { HarperRequest, HarperResponse, HttpMiddleware } from './shapes.ts';
 
 function isPageScript(request: HarperRequest): boolean {
 	const mode = request.headers.get('sec-fetch-mode');

@@ -6,6 +6,7 @@
  * writes send the same object as a message.
  */
 import type { FieldErrors } from '../shared/sign-rules.ts';
+import type { HarperRequest } from './shapes.ts';
 
 export interface SignError {
 	statusCode: number;
@@ -91,16 +92,12 @@ export function refusalText(refusal: SignError): string {
 	return fields.length > 0 ? `${refusal.error} (${fields.join('; ')})` : refusal.error;
 }
 
-interface HttpResponseContext {
-	responseHeaders?: { set(name: string, value: string): void };
-}
-
 /**
  * Throws a refusal with its headers (Retry-After). Harper builds an HTTP refusal's headers from the request's
  * `responseHeaders`, not from the thrown object, so they are copied there first (MQTT and WebSocket have none).
  */
 export function refuseWithHeaders(context: unknown, error: unknown): never {
-	const headers = (context as HttpResponseContext | undefined)?.responseHeaders;
+	const headers = (context as Pick<HarperRequest, 'responseHeaders'> | undefined)?.responseHeaders;
 	if (isSignError(error)) for (const [name, value] of Object.entries(error.headers ?? {})) headers?.set(name, value);
 	throw error;
 }

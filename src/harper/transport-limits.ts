@@ -4,8 +4,8 @@
  * The resources check every parsed message against the same limit (admission/admit.ts); these caps bound the
  * memory one connection can make the server hold before that check runs.
  */
-import { harperMqtt, webSocketFirst } from './runtime.ts';
-import { disconnectWithReason, isWebSocket, type WebSocketConnection } from './mqtt-disconnect.ts';
+import { harperMqtt, isWebSocket, webSocketFirst } from './facade.ts';
+import { disconnectWithReason } from './mqtt-disconnect.ts';
 import { packetSizeGuard } from './mqtt-packet-size.ts';
 
 /**
@@ -16,7 +16,7 @@ export function limitTransportMessages(messageBytes: number): void {
 	const packetBytes = messageBytes + 1024;
 	// Every WebSocket on the HTTP port (REST WebSocket and MQTT over WebSocket), before any handler sees it.
 	// ws has no public per-socket limit after the handshake; its receiver reads `_maxPayload` for each frame.
-	webSocketFirst<WebSocketConnection, unknown>((socket, request, completion, next) => {
+	webSocketFirst((socket, request, completion, next) => {
 		if (socket._receiver && typeof socket._receiver._maxPayload === 'number')
 			socket._receiver._maxPayload = packetBytes;
 		return next?.(socket, request, completion);

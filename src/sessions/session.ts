@@ -19,21 +19,8 @@ import { admitLogin, countFailedLogin } from '../admission/admit.ts';
 import { accountOf } from '../access/accounts.ts';
 import { boundSign } from '../access/device-binding.ts';
 import { refuse, refuseWithHeaders, signError } from '../harper/refusals.ts';
-import { deleteSession, type HarperRequest } from '../harper/runtime.ts';
-
-/** The request as Harper passes it to a resource over HTTP, seen only as far as this module needs. */
-interface HttpContext {
-	user?: User;
-	headers?: { get(name: string): string | undefined };
-	/** The stored session ({} when the request carried no known session cookie); `update` writes it. */
-	session?: { id?: string; user?: string | null; update?(session: { user: string | null }): unknown };
-	/** Checks the password, then stores the user in the session (creating it and its cookie if needed). */
-	login?(username: string, password: string): Promise<unknown>;
-	/** The client's address. */
-	ip?: string;
-	mtlsConfig?: unknown;
-	authorized?: boolean;
-}
+import { deleteSession, loginRequestOf } from '../harper/facade.ts';
+import type { HarperRequest, LoginRequest } from '../harper/shapes.ts';
 
 const SIGNS_TABLE = 'LedSign';
 /** One answer for an unknown user, a wrong password and an inactive account, so none of them can be told apart. */
@@ -104,7 +91,7 @@ async function viewOf(user: User | undefined, autoLogin: boolean): Promise<Sessi
  * Harper tries, in order: an Authorization header, the session cookie's user, then (authorizeLocal) the super
  * user for any loopback request. A user with neither of the first two came in through the last.
  */
-function isAutoLogin(context: HttpContext): boolean {
+function isAutoLogin(context: LoginRequest): boolean {
 	if (!context.user) return false;
 	const tlsUser = Boolean(context.mtlsConfig && context.authorized);
 	return !context.headers?.get('authorization') && !context.session?.user && !tlsUser;
@@ -114,8 +101,8 @@ function isAutoLogin(context: HttpContext): boolean {
 export class SessionResource extends Resource {
 	static override loadAsInstance = false;
 
-	#context(): HttpContext {
-		return this.getContext() as HttpContext;
+	#context(): LoginRequest {
+		return loginRequestOf(this);
 	}
 
 	override async get(): Promise<Answer> {

@@ -1,0 +1,261 @@
+/**
+ * The few Harper runtime pieces Marquee uses, typed (their shapes are in shapes.ts). Harper 4.7's declarations lack
+ * them or leave them as `any`; keeping the casts here means the rest of the code sees only typed values.
+ */
+import { createRequire } from 'node:module';
+import { databases, server, tables } from 'harperdb';
+import { closeCodeFor } from './refusals.ts';
+import type {
+	AuthorizeClient,
+	HarperConfig,
+	HarperMqtt,
+	HarperRequest,
+	HarperResponse,
+	HarperTable,
+	HarperUser,
+	HarperWebSocket,
+	HookContext,
+	HttpMiddleware,
+	HttpServer,
+	LoginRequest,
+	MqttGenerate,
+	MqttSocket,
+	Ports,
+	WebSocketMiddleware,
+	WriteContext,
+} from './shapes.ts';
+
+type Transaction = <T>(context: WriteContext, work: (txn: object) => Promise<T>) => Promise<T>;
+let harperExports: { transaction: Transaction } | undefined;
+
+/** Runs `work` in a transaction of its own and resolves once that transaction has committed. */
+export function transaction<T>(context: WriteContext, work: (txn: object) => Promise<T>): Promise<T> {
+	// Harper assigns `transaction` to its exports after start-up and leaves it out of its 4.7 type declarations,
+	// so ESM's static named imports cannot see it; the CommonJS view of the same module can.
+	harperExports ??= createRequire(import.meta.url)('harperdb') as { transaction: Transaction };
+	return harperExports.transaction(context, work);
+}
+
+/** The table `name` from schema.graphql, to extend. */
+export function tableNamed(name: string): HarperTable {
+	const table = tables[name];
+	if (!table) throw new Error(`The ${name} table is missing: is schema.graphql loaded before resources.js?`);
+	return table;
+}
+
+/**
+ * `bytes` of memory every worker thread of this Harper shares, by `name` (zeroed the first time). Taken from the
+ * database Marquee's tables live in; a plain SharedArrayBuffer (this thread's own) where there is none.
+ */
+export function sharedMemory(name: string, bytes: number): ArrayBufferLike {
+	// lmdb's memory block shared by every thread that opens the database, made from `initial` the first time.
+	type LmdbStore = { getUserSharedBuffer?(key: string, initial: ArrayBuffer): ArrayBuffer };
+	const store = (tables.DeviceAccount as unknown as { primaryStore?: LmdbStore } | undefined)?.primaryStore;
+	return store?.getUserSharedBuffer?.(`marquee:${name}`, new ArrayBuffer(bytes)) ?? new SharedArrayBuffer(bytes);
+}
+
+/** The record `id` of table `name`, as plain data, or undefined (no such table or record). */
+export async function recordOf(name: string, id: string): Promise<Record<string, unknown> | undefined> {
+	return ((await tables[name]?.get(id)) ?? undefined) as Record<string, unknown> | undefined;
+}
+
+/** Harper's configuration as it runs (harperdb-config.yaml with overrides applied: `server.config`). */
+export function harperConfig(): HarperConfig | undefined {
+	return (server as unknown as { config?: HarperConfig }).config;
+}
+
+/** A user as Harper's authentication hands it over (anything else reads as nobody). */
+export function harperUser(user: unknown): HarperUser {
+	return typeof user === 'object' && user !== null ? (user as HarperUser) : {};
+}
+
+/** The HTTP request of a call to the login resource, with the session Harper keeps for it. */
+export function loginRequestOf(resource: { getContext(): unknown }): LoginRequest {
+	return (resource.getContext() ?? {}) as LoginRequest;
+}
+
+/** The context of a resource call: the HTTP request, or what an MQTT session or a stored will made. */
+export function contextOf(resource: { getContext(): unknown }): HookContext {
+	return (resource.getContext() ?? {}) as HookContext;
+}
+
+// ---- resource classes ---------------------------------------------------------------------------------------
+
+/** A resource entry point: called on an instance (or, for a static, the class) with the request target first. */
+export type EntryMethod = (this: ResourceInstance, target: unknown, ...rest: unknown[]) => unknown;
+
+/** What a resource instance offers a hook that wraps its methods: who is asking, and the call's context. */
+export interface ResourceInstance {
+	getCurrentUser(): unknown;
+	getContext(): unknown;
+}
+
+/** Replaces methods of a resource class; each replacement is made from the one it replaces. */
+export interface Overrides {
+	instance?: Record<string, (original: EntryMethod) => EntryMethod>;
+	statics?: Record<string, (original: EntryMethod | undefined) => EntryMethod>;
+}
+
+/** A subclass of the resource class `Base` with `overrides`, typed as `Base` (Harper routes to it the same way). */
+export function resourceSubclass<C>(Base: C, overrides: Overrides): C {
+	const Sub = class extends (Base as unknown as new () => ResourceInstance) {};
+	const inherited = Base as unknown as { prototype: Record<string, EntryMethod | undefined> } & Record<string, unknown>;
+	for (const [name, make] of Object.entries(overrides.instance ?? {})) {
+		const original = inherited.prototype[name];
+		if (typeof original !== 'function') throw new Error(`the resource has no ${name}() to wrap`);
+		Object.defineProperty(Sub.prototype, name, { value: make(original), writable: true, configurable: true });
+	}
+	for (const [name, make] of Object.entries(overrides.statics ?? {})) {
+		const original = inherited[name] as EntryMethod | undefined;
+		Object.defineProperty(Sub, name, { value: make(original), writable: true, configurable: true });
+	}
+	return Sub as unknown as C;
+}
+
+/**
+ * The names of the transactional statics of a resource class and its ancestors: the entry points Harper's REST and
+ * MQTT dispatch can reach it by (Harper marks each with `reliesOnPrototype`).
+ */
+export function transactionalStatics(Class: object): string[] {
+	const names = new Set<string>();
+	for (let type: object | null = Class; type && type !== Function.prototype; type = Object.getPrototypeOf(type)) {
+		for (const name of Object.getOwnPropertyNames(type)) {
+			const value: unknown = Object.getOwnPropertyDescriptor(type, name)?.value;
+			if (typeof value === 'function' && (value as { reliesOnPrototype?: boolean }).reliesOnPrototype) names.add(name);
+		}
+	}
+	return [...names].sort();
+}
+
+// ---- HTTP ---------------------------------------------------------------------------------------------------
+
+/** A resource call's context when the call came over HTTP (REST, SSE, a WebSocket's upgrade), else undefined. */
+export function httpRequestOf(context: unknown): HarperRequest | undefined {
+	const request = context as Partial<HarperRequest> | undefined;
+	return typeof request?.method === 'string' && typeof request.url === 'string'
+		? (request as HarperRequest)
+		: undefined;
+}
+
+/** `server.http`, typed: Harper 4.7's declarations leave out `next`, its options and the servers it returns. */
+function serverHttp(listener: HttpMiddleware, options: Record<string, unknown>): HttpServer[] | undefined {
+	type ServerHttp = (listener: HttpMiddleware, options: Record<string, unknown>) => HttpServer[] | undefined;
+	return (server.http as unknown as ServerHttp)(listener, options);
+}
+
+/**
+ * HTTP middleware that runs ahead of Harper's own handlers, authentication included (`runFirst`), on the app's
+ * HTTP ports; it gets the request and the rest of the chain. Answers the port's Node servers.
+ */
+
+export function httpFirst(listener: HttpMiddleware): HttpServer[] {
+	return serverHttp(listener, { runFirst: true }) ?? [];
+}
+
+function configuredPorts(network: Record<string, unknown> | undefined): Ports {
+	const port = (value: unknown): number | undefined => (typeof value === 'number' && value > 0 ? value : undefined);
+	return { port: port(network?.port), securePort: port(network?.securePort) };
+}
+
+/** The operations API's ports, from Harper's configuration. */
+export function operationsApiPorts(): Ports {
+	return configuredPorts(harperConfig()?.operationsApi?.network);
+}
+
+/** The ports other nodes replicate over: replication's own, or (with none set) the operations API's, as Harper does. */
+export function replicationPorts(): Ports {
+	const own = configuredPorts(harperConfig()?.replication);
+	return own.port === undefined && own.securePort === undefined ? operationsApiPorts() : own;
+}
+
+/**
+ * HTTP middleware on other ports than the app's (the operations API's, replication's). With `runFirst` it runs
+ * before Harper authenticates the request; without, after (so it sees `request.user`) and before the rest.
+ */
+export function portMiddleware(ports: Ports, listener: HttpMiddleware, { runFirst }: { runFirst: boolean }): void {
+	if (ports.port === undefined && ports.securePort === undefined) return;
+	serverHttp(listener, { ...ports, runFirst });
+}
+
+/**
+ * A JSON answer from middleware (Harper's own handlers never see the request). Its headers are a Map, which has the
+ * `set` Harper's authentication calls on any 401 that passes back through it.
+ */
+export function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): HarperResponse {
+	const all = new Map(
+		Object.entries({ 'content-type': 'application/json', ...headers }).map(([k, v]) => [k.toLowerCase(), v])
+	);
+	return { status, headers: all, body: JSON.stringify(body) };
+}
+
+/** Sets a header on a response however Harper or a handler built its headers. */
+export function setResponseHeader(response: HarperResponse, name: string, value: string): void {
+	const { headers } = response;
+	if (!headers) response.headers = { [name]: value };
+	else if (headers instanceof Map) headers.set(name.toLowerCase(), value);
+	else if (typeof (headers as { set?: unknown }).set === 'function') {
+		(headers as { set(name: string, value: string): void }).set(name, value);
+	} else (headers as Record<string, unknown>)[name] = value;
+}
+
+// ---- WebSocket ----------------------------------------------------------------------------------------------
+
+/** The same as httpFirst for WebSocket connections on the HTTP port: the socket, its upgrade request, the rest. */
+export function webSocketFirst(listener: WebSocketMiddleware): void {
+	(server.ws as unknown as (listener: unknown, options: { runFirst: boolean }) => void)(listener, { runFirst: true });
+}
+
+/** Each WebSocket by its upgrade request, which is also the context of the resource call it makes. */
+const webSockets = new WeakMap<object, HarperWebSocket>();
+
+export function rememberWebSocket(request: object, socket: HarperWebSocket): void {
+	webSockets.set(request, socket);
+}
+
+/**
+ * Closes the WebSocket whose upgrade request is `context`, if it is one, with the code that fits the refusal and
+ * its sentence as the reason (Harper alone would close any refusal but 401 and 403 with 1011, "internal error").
+ */
+export function closeWebSocketFor(context: unknown, refusal: { statusCode: number; toString(): string }): void {
+	const socket = typeof context === 'object' && context !== null ? webSockets.get(context) : undefined;
+	socket?.close(closeCodeFor(refusal.statusCode), String(refusal));
+}
+
+// ---- sessions -----------------------------------------------------------------------------------------------
+
+/** Deletes a browser session (Harper's `system.hdb_session` record), so its cookie names nobody from then on. */
+export async function deleteSession(id: string): Promise<void> {
+	type SessionTable = { delete(id: string): unknown };
+	const sessions = (databases as unknown as { system?: { hdb_session?: SessionTable } }).system?.hdb_session;
+	await sessions?.delete(id);
+}
+
+// ---- MQTT ---------------------------------------------------------------------------------------------------
+
+/** Harper's MQTT server on this thread, when MQTT is on. */
+export function harperMqtt(): HarperMqtt | undefined {
+	return (server as unknown as { mqtt?: HarperMqtt }).mqtt;
+}
+
+/**
+ * Harper's own copy of mqtt-packet: the one whose generate() its MQTT server calls for every packet it sends
+ * (replace `generate` to change what it sends).
+ */
+export function harperMqttPacket(): { generate: MqttGenerate } {
+	const harperRequire = createRequire(createRequire(import.meta.url).resolve('harperdb'));
+	return harperRequire('mqtt-packet') as { generate: MqttGenerate };
+}
+
+/** Puts `hook` before Harper's CONNECT hook, and before any other already installed: each must pass. */
+export function chainAuthorizeClient(mqtt: HarperMqtt, hook: AuthorizeClient): void {
+	const previous = mqtt.authorizeClient;
+	mqtt.authorizeClient = previous
+		? (connect, user): void => {
+				hook(connect, user);
+				previous.call(mqtt, connect, user);
+			}
+		: hook;
+}
+
+/** Whether an MQTT client's socket is a WebSocket (MQTT over WebSocket) rather than TCP. */
+export const isWebSocket = (socket: MqttSocket): socket is HarperWebSocket => 'send' in socket && !('write' in socket);
