@@ -20,9 +20,11 @@ using namespace marquee;
 
 namespace {
 
-constexpr const char *kFirmware = "marquee-host 1.0.0";
-constexpr uint16_t kWidth = 64;
-constexpr uint16_t kHeight = 8;
+constexpr char kFirmware[] = "marquee-host 1.0.0";
+static_assert(sizeof kFirmware - 1 <= kFirmwareMaxLength, "the server refuses a longer firmware name");
+// A PC has no matrix: it reports the size the panel previews.
+constexpr uint16_t kWidth = kDefaultWidth;
+constexpr uint16_t kHeight = kDefaultHeight;
 
 struct Sign {
 	std::string id;

@@ -16,9 +16,12 @@
 
 using marquee::SignState;
 
-static const char *kFirmware = "marquee-esp32 1.0.0";
-static const uint16_t kWidth = MARQUEE_MAX7219_MODULES * 8;
-static const uint16_t kHeight = 8;
+static const char kFirmware[] = "marquee-esp32 1.0.0";
+static_assert(sizeof kFirmware - 1 <= marquee::kFirmwareMaxLength, "the server refuses a longer firmware name");
+static const uint16_t kModuleLeds = 8; // a MAX7219 module is 8 × 8 LEDs
+static const uint16_t kWidth = MARQUEE_MAX7219_MODULES * kModuleLeds;
+static const uint16_t kHeight = kModuleLeds;
+static_assert(kWidth >= marquee::kWidthMin && kWidth <= marquee::kWidthMax, "the server refuses this width");
 
 #if MARQUEE_USE_TLS
 static WiFiClientSecure network;
