@@ -3,7 +3,8 @@
  * - the 5×7 font as a C header (devices/esp32/marquee_sign/src/core/font5x7.h), from src/display/font5x7.ts;
  * - golden frames (devices/golden/frames.txt): for a set of records, times and display sizes, the frame the
  *   TypeScript renderer draws. The C++ core's host test must draw exactly the same frames.
- * `npm run golden` rewrites both; test/firmware.test.ts fails if the committed files differ from these.
+ * The sign rules header (sign_rules.h) comes from rules-header.ts. `npm run golden` (write.ts) rewrites all
+ * three; test/firmware.test.ts fails if the committed files differ from what these functions return.
  */
 import { FIRST_CHAR, GLYPH_HEIGHT, GLYPH_WIDTH, LAST_CHAR, MISSING_GLYPH, glyph } from '../../src/display/font5x7.ts';
 import { frameAt, frameToText, type DisplaySize } from '../../src/display/frames.ts';

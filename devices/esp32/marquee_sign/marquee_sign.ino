@@ -98,8 +98,9 @@ static void draw() {
 	marquee::renderFrame(shown, millis() - shownSince, kWidth, kHeight, frame);
 	if (memcmp(frame, drawn, sizeof frame) == 0) return;
 	memcpy(drawn, frame, sizeof frame);
-	// MAX7219 is one colour: brightness 0-100 becomes its intensity 0-15; colour is ignored.
-	display.control(MD_MAX72XX::INTENSITY, shown.brightness * MAX_INTENSITY / 100);
+	// MAX7219 is one colour: brightness (from 0, as a percent) becomes its intensity 0-15; colour is ignored.
+	static_assert(marquee::kBrightnessMin == 0, "brightness maps to intensity from 0");
+	display.control(MD_MAX72XX::INTENSITY, shown.brightness * MAX_INTENSITY / marquee::kBrightnessMax);
 	display.control(MD_MAX72XX::UPDATE, MD_MAX72XX::OFF);
 	for (uint16_t y = 0; y < kHeight; ++y) {
 		for (uint16_t x = 0; x < kWidth; ++x) {

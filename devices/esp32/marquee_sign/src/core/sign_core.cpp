@@ -208,7 +208,7 @@ ParseResult parseSignRecord(const char *json, size_t length, SignState &out) {
 	if (!reader.consume('{')) return ParseResult::Invalid;
 	if (!reader.consume('}')) {
 		do {
-			char key[32];
+			char key[32]; // a buffer, not a rule: longer than any field name here, and a longer key is cut and matches none
 			if (!reader.readString(key, sizeof key) || !reader.consume(':')) return ParseResult::Invalid;
 			if (strcmp(key, "version") == 0) hasVersion = true;
 			if (!parseField(reader, key, next)) return ParseResult::Invalid;
