@@ -169,8 +169,12 @@ bool parseField(JsonReader &reader, const char *key, SignState &out) {
 		char color[16];
 		return reader.readString(color, sizeof color) && parseColor(color, out);
 	}
-	if (strcmp(key, "brightness") == 0) return readInteger(reader, kBrightnessMin, kBrightnessMax, number) && ((out.brightness = static_cast<uint8_t>(number)), true);
-	if (strcmp(key, "speed") == 0) return readInteger(reader, kSpeedMin, kSpeedMax, number) && ((out.speed = static_cast<uint8_t>(number)), true);
+	if (strcmp(key, "brightness") == 0) {
+		return readInteger(reader, kBrightnessMin, kBrightnessMax, number) && ((out.brightness = static_cast<uint8_t>(number)), true);
+	}
+	if (strcmp(key, "speed") == 0) {
+		return readInteger(reader, kSpeedMin, kSpeedMax, number) && ((out.speed = static_cast<uint8_t>(number)), true);
+	}
 	if (strcmp(key, "version") == 0) return readInteger(reader, 0, 4294967295.0, number) && ((out.version = number), true);
 	if (strcmp(key, "power") == 0) return reader.readBool(out.power);
 	if (strcmp(key, "transient") == 0) return reader.readBool(out.transient);
