@@ -88,8 +88,9 @@ static void keepConnected() {
 		retryDelay = MARQUEE_FIRST_RETRY_MS;
 		return;
 	}
-	// Back off: double the wait up to the maximum, with ±20% jitter so a fleet spreads out.
-	uint32_t jittered = retryDelay * (80 + esp_random() % 41) / 100;
+	// Back off: double the wait up to the maximum, with jitter so a fleet spreads out.
+	const uint32_t spread = marquee::kRetryJitterPercent;
+	uint32_t jittered = retryDelay * (100 - spread + esp_random() % (2 * spread + 1)) / 100;
 	nextAttempt = millis() + jittered;
 	retryDelay = min<uint32_t>(retryDelay * 2, MARQUEE_MAX_RETRY_MS);
 }
