@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { fontHeader, goldenFrames } from '../devices/golden/generate.ts';
+import { rulesHeader } from '../devices/golden/rules-header.ts';
 import { frameAt, frameToText } from '../src/shared/display/frames.ts';
 import type { LedSignRecord, SignStatusRecord } from '../src/shared/sign-rules.ts';
 import { Inbox, rest } from './harness/clients.ts';
@@ -18,6 +19,7 @@ import { Inbox, rest } from './harness/clients.ts';
 const server = inject('harper');
 const PROJECT = resolve(import.meta.dirname, '..');
 const HOST = join(PROJECT, 'devices/esp32/host');
+const CORE = join(PROJECT, 'devices/esp32/marquee_sign/src/core');
 const GOLDEN = join(PROJECT, 'devices/golden/frames.txt');
 const build = mkdtempSync(join(tmpdir(), 'marquee-firmware-'));
 
@@ -27,8 +29,9 @@ beforeAll(() => {
 });
 
 describe('the firmware core', () => {
-	it('uses the font and golden frames generated from the TypeScript (npm run golden)', () => {
-		expect(readFileSync(join(PROJECT, 'devices/esp32/marquee_sign/src/core/font5x7.h'), 'utf8')).toBe(fontHeader());
+	it('uses the font, rules and golden frames generated from the TypeScript (npm run golden)', () => {
+		expect(readFileSync(join(CORE, 'font5x7.h'), 'utf8')).toBe(fontHeader());
+		expect(readFileSync(join(CORE, 'sign_rules.h'), 'utf8')).toBe(rulesHeader());
 		expect(readFileSync(GOLDEN, 'utf8')).toBe(goldenFrames());
 	});
 

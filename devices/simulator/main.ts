@@ -3,7 +3,7 @@
  *
  *   --url mqtt://localhost:1883     the broker (Marquee's Harper); MARQUEE_MQTT_URL also works
  *   --username U --password P       a device account; or MARQUEE_MQTT_USERNAME / MARQUEE_MQTT_PASSWORD
- *   --keepalive 30                  seconds
+ *   --keepalive S                   seconds (default: the protocol's, devices/device-timing.ts)
  *   --width 64 --height 8           the LED matrix
  *   --count N                       run N signs, <id>-1 ... <id>-N, without drawing (for load tests)
  *   --json                          print one JSON line per event instead of drawing (for scripts and tests)
@@ -11,6 +11,7 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_DISPLAY, frameAt, type DisplaySize } from '../../src/shared/display/frames.ts';
 import { checkSignId } from '../../src/shared/sign-rules.ts';
+import { DEVICE_TIMING } from '../device-timing.ts';
 import { SignDevice, type DeviceOptions } from './sign-device.ts';
 import { frameToAnsi } from './terminal.ts';
 
@@ -20,7 +21,7 @@ const { values, positionals } = parseArgs({
 		url: { type: 'string', default: process.env.MARQUEE_MQTT_URL ?? 'mqtt://localhost:1883' },
 		username: { type: 'string', default: process.env.MARQUEE_MQTT_USERNAME },
 		password: { type: 'string', default: process.env.MARQUEE_MQTT_PASSWORD },
-		keepalive: { type: 'string', default: '30' },
+		keepalive: { type: 'string', default: String(DEVICE_TIMING.keepaliveSeconds) },
 		width: { type: 'string', default: String(DEFAULT_DISPLAY.width) },
 		height: { type: 'string', default: String(DEFAULT_DISPLAY.height) },
 		count: { type: 'string' },

@@ -12,6 +12,7 @@ import { EventEmitter } from 'node:events';
 import mqtt, { type MqttClient } from 'mqtt';
 import { DEFAULT_DISPLAY, type DisplaySize } from '../../src/shared/display/frames.ts';
 import { shouldShow, type LedSignRecord, type SignStatusReport } from '../../src/shared/sign-rules.ts';
+import { DEVICE_TIMING } from '../device-timing.ts';
 
 export const FIRMWARE = 'marquee-sim 1.0.0';
 
@@ -41,8 +42,7 @@ export interface SignDeviceEvents {
 	problem: [string];
 }
 
-const FIRST_RETRY_MS = 1000;
-const MAX_RETRY_MS = 30_000;
+const { firstRetryMs: FIRST_RETRY_MS, maxRetryMs: MAX_RETRY_MS, retryJitterPercent } = DEVICE_TIMING;
 
 export class SignDevice extends EventEmitter<SignDeviceEvents> {
 	readonly id: string;
@@ -78,7 +78,7 @@ export class SignDevice extends EventEmitter<SignDeviceEvents> {
 			protocolVersion: 5,
 			clientId: `marquee-sign-${this.id}`,
 			clean: true,
-			keepalive: this.#options.keepalive ?? 30,
+			keepalive: this.#options.keepalive ?? DEVICE_TIMING.keepaliveSeconds,
 			username: this.#options.username,
 			password: this.#options.password,
 			reconnectPeriod: FIRST_RETRY_MS,
@@ -98,9 +98,10 @@ export class SignDevice extends EventEmitter<SignDeviceEvents> {
 			);
 		});
 		client.on('close', () => {
-			// Back off: each failed attempt doubles the wait, up to 30 s, with jitter so a fleet spreads out.
+			// Back off: each failed attempt doubles the wait, up to the maximum, with jitter so a fleet spreads out.
 			const next = Math.min(MAX_RETRY_MS, (client.options.reconnectPeriod ?? FIRST_RETRY_MS) * 2);
-			client.options.reconnectPeriod = Math.round(next * (0.8 + Math.random() * 0.4));
+			const jitter = ((Math.random() * 2 - 1) * retryJitterPercent) / 100;
+			client.options.reconnectPeriod = Math.round(next * (1 + jitter));
 			this.emit('disconnected');
 		});
 		client.on('message', (topic, payload) => {
@@ -111,7 +112,7 @@ export class SignDevice extends EventEmitter<SignDeviceEvents> {
 			() => {
 				if (client.connected) this.#report({ online: true, shownVersion: this.#shownVersion });
 			},
-			(this.#options.heartbeat ?? 60) * 1000
+			(this.#options.heartbeat ?? DEVICE_TIMING.heartbeatSeconds) * 1000
 		);
 	}
 

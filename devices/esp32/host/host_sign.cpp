@@ -2,7 +2,7 @@
 // It runs the same cycle as the ESP32 sketch (docs/device-protocol.md): retained will, subscribe, birth,
 // version rule, report. Prints one JSON line per event, for people and for test/firmware.test.ts.
 //
-//   host_sign --host 127.0.0.1 --port 1883 --id lobby [--username U] [--keepalive 30]
+//   host_sign --host 127.0.0.1 --port 1883 --id lobby [--username U] [--keepalive S]
 //   (the password comes from MARQUEE_MQTT_PASSWORD, never the command line)
 #include <mosquitto.h>
 #include <signal.h>
@@ -20,9 +20,11 @@ using namespace marquee;
 
 namespace {
 
-constexpr const char *kFirmware = "marquee-host 1.0.0";
-constexpr uint16_t kWidth = 64;
-constexpr uint16_t kHeight = 8;
+constexpr char kFirmware[] = "marquee-host 1.0.0";
+static_assert(sizeof kFirmware - 1 <= kFirmwareMaxLength, "the server refuses a longer firmware name");
+// A PC has no matrix: it reports the size the panel previews.
+constexpr uint16_t kWidth = kDefaultWidth;
+constexpr uint16_t kHeight = kDefaultHeight;
 
 struct Sign {
 	std::string id;
@@ -124,7 +126,8 @@ int main(int argc, char **argv) {
 	sign.statusTopic = "SignStatus/" + sign.id;
 	const char *host = argument(argc, argv, "--host", "127.0.0.1");
 	int port = atoi(argument(argc, argv, "--port", "1883"));
-	int keepalive = atoi(argument(argc, argv, "--keepalive", "30"));
+	const char *keepaliveArgument = argument(argc, argv, "--keepalive", nullptr);
+	int keepalive = keepaliveArgument ? atoi(keepaliveArgument) : kKeepaliveSeconds;
 	const char *username = argument(argc, argv, "--username", nullptr);
 	const char *password = getenv("MARQUEE_MQTT_PASSWORD");
 
@@ -139,7 +142,9 @@ int main(int argc, char **argv) {
 	mosquitto_connect_callback_set(client, onConnect);
 	mosquitto_message_callback_set(client, onMessage);
 	mosquitto_publish_callback_set(client, onPublish);
-	mosquitto_reconnect_delay_set(client, 1, 30, true); // 1 s, doubling to 30 s
+	// The protocol's backoff, without jitter (libmosquitto has none), in the whole seconds libmosquitto takes.
+	static_assert(kFirstRetryMs % 1000 == 0 && kMaxRetryMs % 1000 == 0, "libmosquitto waits whole seconds");
+	mosquitto_reconnect_delay_set(client, kFirstRetryMs / 1000, kMaxRetryMs / 1000, true);
 	if (mosquitto_connect(client, host, port, keepalive) != MOSQ_ERR_SUCCESS) {
 		fprintf(stderr, "cannot connect to %s:%d\n", host, port);
 		return 1;

@@ -1,6 +1,7 @@
 // Every setting of the Marquee sign firmware, in one place. Copy to your own config and fill it in;
 // see ../README.md. Keep real credentials out of version control.
 #pragma once
+#include "src/core/sign_rules.h"
 
 // Wi-Fi
 #define MARQUEE_WIFI_SSID "your-network"
@@ -21,13 +22,15 @@
 #define MARQUEE_MQTT_USERNAME "device-lobby"
 #define MARQUEE_MQTT_PASSWORD "device-password"
 
-// Timing (docs/device-protocol.md)
-#define MARQUEE_KEEPALIVE_SECONDS 30
-#define MARQUEE_HEARTBEAT_SECONDS 60
-#define MARQUEE_FIRST_RETRY_MS 1000
-#define MARQUEE_MAX_RETRY_MS 30000
+// Timing (docs/device-protocol.md): the protocol's, from sign_rules.h, the same the simulator uses. Write
+// numbers here only to experiment.
+#define MARQUEE_KEEPALIVE_SECONDS marquee::kKeepaliveSeconds
+#define MARQUEE_HEARTBEAT_SECONDS marquee::kHeartbeatSeconds
+#define MARQUEE_FIRST_RETRY_MS marquee::kFirstRetryMs
+#define MARQUEE_MAX_RETRY_MS marquee::kMaxRetryMs
 
-// The display: FC-16 style MAX7219 modules (8 × 8 each), chained. 8 modules = 64 × 8 LEDs.
+// The display: FC-16 style MAX7219 modules (8 × 8 LEDs each), chained. The default chain is as wide as the
+// sign the panel previews (kDefaultWidth, generated from the sign rules); write your own count if yours differs.
 #define MARQUEE_MAX7219_HARDWARE MD_MAX72XX::FC16_HW
-#define MARQUEE_MAX7219_MODULES 8
+#define MARQUEE_MAX7219_MODULES (marquee::kDefaultWidth / 8)
 #define MARQUEE_PIN_CS 5 // VSPI: DIN = GPIO 23, CLK = GPIO 18, CS = GPIO 5

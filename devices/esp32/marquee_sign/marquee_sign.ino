@@ -16,9 +16,12 @@
 
 using marquee::SignState;
 
-static const char *kFirmware = "marquee-esp32 1.0.0";
-static const uint16_t kWidth = MARQUEE_MAX7219_MODULES * 8;
-static const uint16_t kHeight = 8;
+static const char kFirmware[] = "marquee-esp32 1.0.0";
+static_assert(sizeof kFirmware - 1 <= marquee::kFirmwareMaxLength, "the server refuses a longer firmware name");
+static const uint16_t kModuleLeds = 8; // a MAX7219 module is 8 × 8 LEDs
+static const uint16_t kWidth = MARQUEE_MAX7219_MODULES * kModuleLeds;
+static const uint16_t kHeight = kModuleLeds;
+static_assert(kWidth >= marquee::kWidthMin && kWidth <= marquee::kWidthMax, "the server refuses this width");
 
 #if MARQUEE_USE_TLS
 static WiFiClientSecure network;
@@ -85,8 +88,9 @@ static void keepConnected() {
 		retryDelay = MARQUEE_FIRST_RETRY_MS;
 		return;
 	}
-	// Back off: double the wait up to the maximum, with ±20% jitter so a fleet spreads out.
-	uint32_t jittered = retryDelay * (80 + esp_random() % 41) / 100;
+	// Back off: double the wait up to the maximum, with jitter so a fleet spreads out.
+	const uint32_t spread = marquee::kRetryJitterPercent;
+	uint32_t jittered = retryDelay * (100 - spread + esp_random() % (2 * spread + 1)) / 100;
 	nextAttempt = millis() + jittered;
 	retryDelay = min<uint32_t>(retryDelay * 2, MARQUEE_MAX_RETRY_MS);
 }
@@ -95,8 +99,9 @@ static void draw() {
 	marquee::renderFrame(shown, millis() - shownSince, kWidth, kHeight, frame);
 	if (memcmp(frame, drawn, sizeof frame) == 0) return;
 	memcpy(drawn, frame, sizeof frame);
-	// MAX7219 is one colour: brightness 0-100 becomes its intensity 0-15; colour is ignored.
-	display.control(MD_MAX72XX::INTENSITY, shown.brightness * MAX_INTENSITY / 100);
+	// MAX7219 is one colour: brightness (from 0, as a percent) becomes its intensity 0-15; colour is ignored.
+	static_assert(marquee::kBrightnessMin == 0, "brightness maps to intensity from 0");
+	display.control(MD_MAX72XX::INTENSITY, shown.brightness * MAX_INTENSITY / marquee::kBrightnessMax);
 	display.control(MD_MAX72XX::UPDATE, MD_MAX72XX::OFF);
 	for (uint16_t y = 0; y < kHeight; ++y) {
 		for (uint16_t x = 0; x < kWidth; ++x) {

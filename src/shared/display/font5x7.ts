@@ -3,9 +3,12 @@
  * (space to `~`, exactly what the sign rules accept as text). Each glyph is 5 columns, left to right; in each
  * column byte, bit 0 is the top row and bit 6 the bottom. The ESP32 firmware carries the same table.
  */
+import { SIGN_RULES } from '../sign-rules.ts';
+
 export const GLYPH_WIDTH = 5;
 export const GLYPH_HEIGHT = 7;
-export const FIRST_CHAR = 0x20;
+/** The table starts where the sign rules start accepting text; test/frames.test.ts checks it ends where they stop. */
+export const FIRST_CHAR = SIGN_RULES.text.firstCharCode;
 
 // prettier-ignore
 const GLYPHS: readonly number[] = [
@@ -108,13 +111,16 @@ const GLYPHS: readonly number[] = [
 
 export const LAST_CHAR = FIRST_CHAR + GLYPHS.length / GLYPH_WIDTH - 1;
 
+/** A hollow box: what a character outside the font draws as. */
+export const MISSING_GLYPH: readonly number[] = Object.freeze([0x7f, 0x41, 0x41, 0x41, 0x7f]);
+
 /**
  * The five column bytes of a character's glyph. Characters outside the font (which the sign rules never let
  * through) draw as a hollow box, so a mistake shows instead of vanishing.
  */
 export function glyph(char: string): readonly number[] {
 	const code = char.codePointAt(0) ?? 0;
-	if (code < FIRST_CHAR || code > LAST_CHAR) return [0x7f, 0x41, 0x41, 0x41, 0x7f];
+	if (code < FIRST_CHAR || code > LAST_CHAR) return MISSING_GLYPH;
 	const start = (code - FIRST_CHAR) * GLYPH_WIDTH;
 	return GLYPHS.slice(start, start + GLYPH_WIDTH);
 }

@@ -6,7 +6,7 @@
  * integer arithmetic on milliseconds since the sign started showing its current settings, so any language
  * gets the same answer.
  */
-import type { SignSettings } from '../sign-rules.ts';
+import { STATUS_RULES, type SignSettings } from '../sign-rules.ts';
 import { GLYPH_HEIGHT, glyph } from './font5x7.ts';
 
 export interface DisplaySize {
@@ -15,19 +15,29 @@ export interface DisplaySize {
 }
 
 /** Two chained 4-in-1 MAX7219 modules: 64 × 8, the size a panel previews unless a device says otherwise. */
-export const DEFAULT_DISPLAY: Readonly<DisplaySize> = Object.freeze({ width: 64, height: 8 });
+export const DEFAULT_DISPLAY: Readonly<DisplaySize> = Object.freeze({
+	// The size a device is assumed to have until it reports one, so it is the status rules' default.
+	width: STATUS_RULES.defaults.width,
+	height: STATUS_RULES.defaults.height,
+});
 
 /** One blank column between characters. */
 export const GLYPH_SPACING = 1;
 
+/** A scroll step at speed 1, in ms; speed n takes 1/n of it. Exported for the firmware's generated header. */
+export const SCROLL_STEP_MS_AT_SPEED_1 = 400;
+
+/** Half a blink at speed 1, in ms; speed n takes 1/n of it. Exported for the firmware's generated header. */
+export const BLINK_HALF_PERIOD_MS_AT_SPEED_1 = 2000;
+
 /** Milliseconds per one-column step of a scroll: speed 1 moves 2.5 columns a second, speed 10 moves 25. */
 export function scrollStepMs(speed: number): number {
-	return Math.floor(400 / speed);
+	return Math.floor(SCROLL_STEP_MS_AT_SPEED_1 / speed);
 }
 
 /** Milliseconds the text stays on, then off, when blinking: 2 s at speed 1, 0.2 s at speed 10. */
 export function blinkHalfPeriodMs(speed: number): number {
-	return Math.floor(2000 / speed);
+	return Math.floor(BLINK_HALF_PERIOD_MS_AT_SPEED_1 / speed);
 }
 
 export interface Frame extends DisplaySize {

@@ -7,6 +7,9 @@ namespace marquee {
 constexpr uint8_t kFirstChar = 0x20;
 constexpr uint8_t kLastChar = 0x7e;
 constexpr uint8_t kGlyphWidth = 5;
+constexpr uint8_t kGlyphHeight = 7;
+// What a character outside the font draws as.
+constexpr uint8_t kMissingGlyph[kGlyphWidth] = {0x7f, 0x41, 0x41, 0x41, 0x7f};
 constexpr uint8_t kFont[] = {
 	0x00, 0x00, 0x00, 0x00, 0x00, // space
 	0x00, 0x00, 0x5f, 0x00, 0x00, // !

@@ -9,6 +9,10 @@
 namespace marquee {
 namespace {
 
+// Both are generated, from the font and from the rules; test/frames.test.ts checks the same on the TypeScript.
+static_assert(kFirstChar == kFirstPrintableChar && kLastChar == kLastPrintableChar,
+			  "the font draws exactly the characters the sign rules accept");
+
 // A minimal reader for the flat JSON objects the server sends: enough for a LedSign record, no allocation.
 class JsonReader {
   public:
@@ -165,34 +169,36 @@ bool parseField(JsonReader &reader, const char *key, SignState &out) {
 		char color[16];
 		return reader.readString(color, sizeof color) && parseColor(color, out);
 	}
-	if (strcmp(key, "brightness") == 0) return readInteger(reader, 0, 100, number) && ((out.brightness = static_cast<uint8_t>(number)), true);
-	if (strcmp(key, "speed") == 0) return readInteger(reader, 1, 10, number) && ((out.speed = static_cast<uint8_t>(number)), true);
+	if (strcmp(key, "brightness") == 0) {
+		return readInteger(reader, kBrightnessMin, kBrightnessMax, number) && ((out.brightness = static_cast<uint8_t>(number)), true);
+	}
+	if (strcmp(key, "speed") == 0) {
+		return readInteger(reader, kSpeedMin, kSpeedMax, number) && ((out.speed = static_cast<uint8_t>(number)), true);
+	}
 	if (strcmp(key, "version") == 0) return readInteger(reader, 0, 4294967295.0, number) && ((out.version = number), true);
 	if (strcmp(key, "power") == 0) return reader.readBool(out.power);
 	if (strcmp(key, "transient") == 0) return reader.readBool(out.transient);
 	if (strcmp(key, "effect") == 0) {
 		char effect[16];
 		if (!reader.readString(effect, sizeof effect)) return false;
-		if (strcmp(effect, "static") == 0) out.effect = Effect::Static;
-		else if (strcmp(effect, "scroll") == 0) out.effect = Effect::Scroll;
-		else if (strcmp(effect, "blink") == 0) out.effect = Effect::Blink;
-		else return false;
-		return true;
+		for (uint8_t index = 0; index < kEffectCount; ++index) {
+			if (strcmp(effect, kEffectNames[index]) == 0) return out.effect = static_cast<Effect>(index), true;
+		}
+		return false;
 	}
 	return reader.skipValue(); // a field this firmware does not know (id, updatedAt, or a newer one)
 }
 
-// Column `column` of the text: glyph columns with one blank column between characters.
+constexpr size_t kCharPitch = kGlyphWidth + kGlyphSpacing; // columns per character, with its gap
+
+// Column `column` of the text: glyph columns with blank columns between characters.
 uint8_t textColumn(const char *text, size_t length, int32_t column) {
 	if (column < 0) return 0;
-	size_t index = static_cast<size_t>(column) / (kGlyphWidth + 1);
-	size_t within = static_cast<size_t>(column) % (kGlyphWidth + 1);
-	if (index >= length || within == kGlyphWidth) return 0;
+	size_t index = static_cast<size_t>(column) / kCharPitch;
+	size_t within = static_cast<size_t>(column) % kCharPitch;
+	if (index >= length || within >= kGlyphWidth) return 0;
 	uint8_t code = static_cast<uint8_t>(text[index]);
-	if (code < kFirstChar || code > kLastChar) {
-		static const uint8_t box[kGlyphWidth] = {0x7f, 0x41, 0x41, 0x41, 0x7f};
-		return box[within];
-	}
+	if (code < kFirstChar || code > kLastChar) return kMissingGlyph[within];
 	return kFont[(code - kFirstChar) * kGlyphWidth + within];
 }
 
@@ -206,7 +212,7 @@ ParseResult parseSignRecord(const char *json, size_t length, SignState &out) {
 	if (!reader.consume('{')) return ParseResult::Invalid;
 	if (!reader.consume('}')) {
 		do {
-			char key[32];
+			char key[32]; // a buffer, not a rule: longer than any field name here, and a longer key is cut and matches none
 			if (!reader.readString(key, sizeof key) || !reader.consume(':')) return ParseResult::Invalid;
 			if (strcmp(key, "version") == 0) hasVersion = true;
 			if (!parseField(reader, key, next)) return ParseResult::Invalid;
@@ -243,7 +249,7 @@ void renderFrame(const SignState &state, uint32_t elapsedMs, uint16_t width, uin
 	if (state.effect == Effect::Blink && (elapsedMs / blinkHalfPeriodMs(state.speed)) % 2 == 1) return;
 
 	size_t length = strlen(state.text);
-	int32_t textWidth = length == 0 ? 0 : static_cast<int32_t>(length * (kGlyphWidth + 1) - 1);
+	int32_t textWidth = length == 0 ? 0 : static_cast<int32_t>(length * kCharPitch - kGlyphSpacing);
 	int32_t offset;
 	if (state.effect == Effect::Scroll) {
 		uint32_t step = elapsedMs / scrollStepMs(state.speed);
@@ -251,10 +257,10 @@ void renderFrame(const SignState &state, uint32_t elapsedMs, uint16_t width, uin
 	} else {
 		offset = textWidth <= width ? (width - textWidth) / 2 : 0;
 	}
-	int top = height > 7 ? (height - 7) / 2 : 0;
+	int top = height > kGlyphHeight ? (height - kGlyphHeight) / 2 : 0;
 	for (int32_t x = 0; x < width; ++x) {
 		uint8_t bits = textColumn(state.text, length, x - offset);
-		for (int row = 0; row < 7 && top + row < height; ++row) {
+		for (int row = 0; row < kGlyphHeight && top + row < height; ++row) {
 			if ((bits >> row) & 1) pixels[(top + row) * width + x] = 1;
 		}
 	}

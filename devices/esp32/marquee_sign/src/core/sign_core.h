@@ -1,25 +1,29 @@
 // The sign's logic without hardware: what the ESP32 firmware and the host build share, in portable C++17 with
 // no Arduino dependency, so it compiles and is tested on the host with g++ (test/firmware.test.ts).
 // It mirrors the TypeScript the server, panel and simulator use: the frames are checked against golden frames
-// drawn by src/shared/display/frames.ts, and the font is generated from src/shared/display/font5x7.ts.
+// drawn by src/shared/display/frames.ts, and the font (font5x7.h) and the rules (sign_rules.h, with Effect) are
+// generated from it, so no limit or default is typed here.
 #pragma once
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sign_rules.h"
+
 namespace marquee {
 
-enum class Effect : uint8_t { Static, Scroll, Blink };
+// A fixed text buffer starts empty; a non-empty default would need copying in.
+static_assert(kDefaultText[0] == '\0', "SignState assumes the rules' default text is empty");
 
 // One LedSign record, as a sign shows it. Sized for a microcontroller: fixed buffers, no heap.
 struct SignState {
-	char text[129] = "";     // at most 128 printable ASCII characters (the server's rule)
-	uint8_t red = 0xff, green = 0xb0, blue = 0x00;
-	uint8_t brightness = 50; // 0-100
-	bool power = true;
-	Effect effect = Effect::Static;
-	uint8_t speed = 5;       // 1-10
+	char text[kTextMaxLength + 1] = ""; // printable ASCII, kFirstPrintableChar to kLastPrintableChar
+	uint8_t red = kDefaultRed, green = kDefaultGreen, blue = kDefaultBlue;
+	uint8_t brightness = kDefaultBrightness; // kBrightnessMin to kBrightnessMax
+	bool power = kDefaultPower;
+	Effect effect = kDefaultEffect;
+	uint8_t speed = kDefaultSpeed; // kSpeedMin to kSpeedMax
 	uint32_t version = 0;
-	bool transient = false;  // a non-retained message: shown until the next stored change
+	bool transient = false; // a non-retained message: shown until the next stored change
 };
 
 enum class ParseResult { Ok, Deleted, Invalid };
@@ -32,16 +36,17 @@ ParseResult parseSignRecord(const char *json, size_t length, SignState &out);
 bool shouldShow(const SignState &incoming, uint32_t shownVersion);
 
 // Status payloads for SignStatus/<id>; each returns the length written (as snprintf), or 0 if it did not fit.
-// Pass kNoRssi as rssi for a device without Wi-Fi (it is reported as null).
-constexpr int kNoRssi = 1;
+// Pass kNoRssi as rssi for a device without Wi-Fi (it is reported as null): above the rules' range, so never
+// a real reading.
+constexpr int kNoRssi = kRssiMax + 1;
 size_t formatBirth(char *out, size_t size, uint32_t shownVersion, const char *firmware, int rssi, uint16_t width,
 				   uint16_t height);
 size_t formatReport(char *out, size_t size, uint32_t shownVersion);
 constexpr const char *kWillPayload = "{\"online\":false}";
 
 // Effect timing, as in src/shared/display/frames.ts.
-inline uint32_t scrollStepMs(uint8_t speed) { return 400u / speed; }
-inline uint32_t blinkHalfPeriodMs(uint8_t speed) { return 2000u / speed; }
+inline uint32_t scrollStepMs(uint8_t speed) { return kScrollStepMsAtSpeed1 / speed; }
+inline uint32_t blinkHalfPeriodMs(uint8_t speed) { return kBlinkHalfPeriodMsAtSpeed1 / speed; }
 
 // The frame the sign shows `elapsedMs` after it started showing `state`: one byte per LED, row-major,
 // 1 lit and 0 dark. `pixels` holds width * height bytes. Colour and brightness are applied by the display.
