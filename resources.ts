@@ -16,25 +16,15 @@ import { ACCESS } from './src/access/access.ts';
 import { gated } from './src/access/gate.ts';
 import { withProtocolEdges } from './src/edges/validated-table.ts';
 import { tableNamed } from './src/harper/facade.ts';
-import { installStrictJson } from './src/harper/strict-json.ts';
-import { sendMqttWithoutDelay } from './src/harper/mqtt-nodelay.ts';
-import { LIMITS } from './src/admission/admit.ts';
-import { limitTransportMessages } from './src/harper/transport-limits.ts';
-import { admitMqttClients } from './src/admission/mqtt-admission.ts';
-import { answerRefusedPacketsPrecisely } from './src/harper/mqtt-refusals.ts';
+import { installHarperGaps } from './src/harper/index.ts';
 import { closedWhenLocalAuthIsOn } from './src/harper/production-guard.ts';
-import { quietUnauthorizedForPages } from './src/harper/quiet-unauthorized.ts';
-import { refuseMalformedUrls } from './src/harper/malformed-urls.ts';
+import { LIMITS } from './src/admission/admit.ts';
+import { installMqttAdmission } from './src/admission/mqtt-admission.ts';
 import { installHttpGate } from './src/access/http-gate.ts';
 import { SessionResource } from './src/sessions/session.ts';
 
-installStrictJson();
-sendMqttWithoutDelay();
-limitTransportMessages(LIMITS.messageBytes);
-admitMqttClients();
-answerRefusedPacketsPrecisely();
-quietUnauthorizedForPages();
-refuseMalformedUrls();
+installHarperGaps({ messageBytes: LIMITS.messageBytes });
+installMqttAdmission();
 installHttpGate();
 
 /**

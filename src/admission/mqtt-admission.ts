@@ -20,10 +20,9 @@
 import { admitConnection, admitLogin, countFailedLogin, LIMITS } from './admit.ts';
 import { accountOf } from '../access/accounts.ts';
 import { isSignError, refusalText, signError, type SignError } from '../harper/refusals.ts';
-import { harperMqtt } from '../harper/facade.ts';
+import { chainAuthorizeClient, harperMqtt, isWebSocket } from '../harper/facade.ts';
 import type { MqttPacket, MqttSession } from '../harper/shapes.ts';
 import { closeAfterConnack } from '../harper/mqtt-disconnect.ts';
-import { isWebSocket } from '../harper/facade.ts';
 import {
 	currentMqttConnection,
 	mqttConnectionOf,
@@ -123,14 +122,14 @@ function limitSubscriptions(session: MqttSession, connection: MqttConnection): v
 
 let installed = false;
 
-export function admitMqttClients(): void {
+export function installMqttAdmission(): void {
 	const mqtt = harperMqtt();
 	if (!mqtt?.events || installed) return;
 	installed = true;
 	trackMqttConnections((connection) => {
 		if (!isWebSocket(connection.socket) && connection.tcpSocket) mqttSockets.admit(connection.tcpSocket);
 	});
-	mqtt.authorizeClient = authorizeClient;
+	chainAuthorizeClient(mqtt, authorizeClient);
 	mqtt.events.on('connected', (session, socket) => {
 		const connection = mqttConnectionOf(socket);
 		mqttSockets.authenticated(connection?.tcpSocket);

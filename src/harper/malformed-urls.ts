@@ -33,7 +33,7 @@ const MALFORMED: HarperResponse & { headers: Record<string, string> } = {
 
 let installed = false;
 
-export function refuseMalformedUrls(): void {
+export function installMalformedUrlGuard(): void {
 	if (installed) return;
 	installed = true;
 	const listener: HttpMiddleware = (request, next) =>

@@ -7,7 +7,11 @@
 import { harperMqtt } from './facade.ts';
 import { isWebSocket } from './facade.ts';
 
-export function sendMqttWithoutDelay(): void {
+let installed = false;
+
+export function installMqttNoDelay(): void {
+	if (installed) return;
+	installed = true;
 	// The benchmark's before/after switch (npm run bench): MARQUEE_MQTT_NODELAY=off keeps Harper's behaviour.
 	if (process.env.MARQUEE_MQTT_NODELAY === 'off') return;
 	harperMqtt()?.events?.on('connection', (socket) => {

@@ -75,7 +75,7 @@ function suback(packet: MqttPacket, connection: MqttConnection | undefined, vers
 
 let installed = false;
 
-export function answerRefusedPacketsPrecisely(): void {
+export function installMqttRefusals(): void {
 	const events = harperMqtt()?.events;
 	const mqttPacket = harperMqttPacket();
 	if (!events || installed || mqttPacket.generate.marquee) return;

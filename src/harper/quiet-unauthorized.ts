@@ -24,7 +24,7 @@ function dropChallenge(response: HarperResponse): void {
 
 let installed = false;
 
-export function quietUnauthorizedForPages(): void {
+export function installQuietUnauthorized(): void {
 	if (installed) return;
 	installed = true;
 	const listener: HttpMiddleware = async (request, next) => {

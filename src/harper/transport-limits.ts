@@ -12,7 +12,11 @@ import { packetSizeGuard } from './mqtt-packet-size.ts';
  * `messageBytes`: the largest message (JSON) a client may send. An MQTT packet also carries its topic and
  * properties, so packets get 1 KiB on top.
  */
-export function limitTransportMessages(messageBytes: number): void {
+let installed = false;
+
+export function installTransportLimits(messageBytes: number): void {
+	if (installed) return;
+	installed = true;
 	const packetBytes = messageBytes + 1024;
 	// Every WebSocket on the HTTP port (REST WebSocket and MQTT over WebSocket), before any handler sees it.
 	// ws has no public per-socket limit after the handshake; its receiver reads `_maxPayload` for each frame.
