@@ -1,13 +1,17 @@
 /**
- * The docs say what is true of this repository: every path they name exists, so moving a file tells you which
- * docs to follow it. Pure: it reads files, and needs no Harper (`npm run test:docs` runs it without the suite's).
+ * The docs say what is true of this repository: every path they name exists (so moving a file tells you which
+ * docs to follow it), every MQTT reason code they name is one Marquee sends and the reason-code table is made
+ * from the code's own list. Pure: it reads files, and needs no Harper (`npm run test:docs` runs it without the suite's).
  */
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { reasonCodesMarkdown, unknownReasonCodes } from './docs/mqtt-reason-codes.ts';
 import { documents, missing, pathMentions, repositoryAt } from './docs/paths.ts';
 
 const repo = repositoryAt(fileURLToPath(new URL('..', import.meta.url)));
 const DOCS = documents(repo);
+const read = (doc: string): string => readFileSync(`${repo.root}/${doc}`, 'utf8');
 
 /** One line per problem, `doc:line: what`, so a failure reads as a to-do list. */
 const listed = (problems: string[]): string => problems.join('\n');
@@ -27,3 +31,35 @@ describe('the paths the docs name', () => {
 		expect(listed(problems), 'paths named in the docs that are not in the repository').toBe('');
 	});
 });
+
+describe('the MQTT reason codes the docs name', () => {
+	it('are all codes src/server/mqtt-reason-codes.ts lists, for the packet named', () => {
+		const problems = DOCS.flatMap((doc) =>
+			unknownReasonCodes(read(doc)).map(
+				({ text, line, packet }) => `${doc}:${line}: ${text} is not a ${packet ?? 'reason'} code Marquee sends`
+			)
+		);
+		expect(listed(problems), 'reason codes in the docs that src/server/mqtt-reason-codes.ts does not list').toBe('');
+	});
+
+	it("docs/security.md's table is the one made from src/server/mqtt-reason-codes.ts", () => {
+		const table = /<!-- mqtt-reason-codes:start -->\n([\s\S]*?)\n<!-- mqtt-reason-codes:end -->/.exec(
+			read('docs/security.md')
+		)?.[1];
+		expect(table, 'the table between the mqtt-reason-codes markers').toBeDefined();
+		expect(cellsOf(table ?? '')).toEqual(cellsOf(reasonCodesMarkdown()));
+	});
+});
+
+/** A Markdown table as its cells, so the alignment Prettier adds does not count. */
+function cellsOf(table: string): string[][] {
+	return table
+		.trim()
+		.split('\n')
+		.map((line) =>
+			line
+				.split('|')
+				.slice(1, -1)
+				.map((cell) => cell.trim().replace(/^-+$/, '---'))
+		);
+}
