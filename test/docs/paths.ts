@@ -16,7 +16,7 @@
  * firmware's README names its own files); a link only relative to the document, as GitHub resolves it.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { codeSpans, headingSlugs, linkTargets, plainText, readMarkdown, type Found } from './markdown.ts';
 
 const EXTENSIONS = ['ts', 'js', 'mjs', 'json', 'md', 'yaml', 'yml', 'graphql', 'html', 'css', 'png', 'svg', 'txt'];
@@ -85,8 +85,11 @@ export function pathMentions(repo: Repository, doc: string): PathMention[] {
 				.filter(({ text }) => /^\S/.test(text))
 				.map(({ text, line }) => ({ text: text.split(/\s/)[0] ?? '', line }))
 		);
-	for (const { text, line } of linkTargets(prose))
-		if (!/^[a-z][a-z+.-]*:/i.test(text) && !text.startsWith('#')) mentions.push({ doc, kind: 'link', text, line });
+	for (const { text, line } of linkTargets(prose)) {
+		if (/^[a-z][a-z+.-]*:/i.test(text)) continue;
+		// An anchor alone is one of this document's own headings.
+		mentions.push({ doc, kind: 'link', text: text.startsWith('#') ? `${basename(doc)}${text}` : text, line });
+	}
 	return mentions;
 }
 
