@@ -1,11 +1,13 @@
 /**
  * The docs say what is true of this repository: every path they name exists (so moving a file tells you which
- * docs to follow it), every MQTT reason code they name is one Marquee sends and the reason-code table is made
- * from the code's own list. Pure: it reads files, and needs no Harper (`npm run test:docs` runs it without the suite's).
+ * docs to follow it), every MQTT reason code they name is one Marquee sends, the reason-code table is made from
+ * the code's own list, and no benchmark figure is retyped where the bench does not write it. Pure: it reads
+ * files, and needs no Harper (`npm run test:docs` runs it without the suite's).
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { unsourcedFigures } from './docs/figures.ts';
 import { reasonCodesMarkdown, unknownReasonCodes } from './docs/mqtt-reason-codes.ts';
 import { documents, missing, pathMentions, repositoryAt } from './docs/paths.ts';
 
@@ -48,6 +50,15 @@ describe('the MQTT reason codes the docs name', () => {
 		)?.[1];
 		expect(table, 'the table between the mqtt-reason-codes markers').toBeDefined();
 		expect(cellsOf(table ?? '')).toEqual(cellsOf(reasonCodesMarkdown()));
+	});
+});
+
+describe('the benchmark figures', () => {
+	it('are only where the bench writes them, or name their source', () => {
+		const problems = DOCS.filter((doc) => doc !== 'docs/benchmarks.md').flatMap((doc) =>
+			unsourcedFigures(read(doc)).map(({ text, line }) => `${doc}:${line}: ${text.replace(/\s+/g, ' ')}`)
+		);
+		expect(listed(problems), 'measured figures retyped without their source (the bench or a test)').toBe('');
 	});
 });
 
