@@ -383,29 +383,46 @@ async function oneDeviceChanges(server: HarperInstance, changes: number): Promis
 
 // ---- The run ------------------------------------------------------------------------------------------------
 
-async function main(): Promise<void> {
+/** A section's heading, and the blank line after it. */
+function section(title: string): void {
+	log(`## ${title}`);
+	log('');
+}
+
+/** A paragraph under a heading, and the blank line after it. */
+function paragraph(text: string): void {
+	log(text);
+	log('');
+}
+
+function describeMachine(): void {
 	const harperPackage = readFileSync(join(PROJECT, 'node_modules/harperdb/package.json'), 'utf8');
 	const harperVersion = (JSON.parse(harperPackage) as { version: string }).version;
-	log(
+	paragraph(
 		`Run on ${new Date().toISOString()}: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${round(totalmem() / 2 ** 30, 0)} GiB, Node ${process.version}, Harper ${harperVersion}, 1 worker thread, everything on loopback on the same machine.`
 	);
-	log('');
+}
 
-	log('## Start-up');
-	log('');
+/** Starts the Harper every later section but the last runs on. */
+async function startupSection(): Promise<HarperInstance> {
+	section('Start-up');
 	const { harper, rows } = await startup();
 	table(['what', 'ms'], rows);
+	return harper;
+}
 
-	log('## Change → delivery latency (ms), one reader of each kind attached, 100 changes per writer');
-	log('');
+async function latencySection(harper: HarperInstance): Promise<Map<string, Percentiles>> {
+	section('Change → delivery latency (ms), one reader of each kind attached, 100 changes per writer');
 	const matrix = await latencyMatrix(harper, 100);
 	table(
 		['writer → reader', 'p50', 'p95', 'p99', 'max'],
 		[...matrix].map(([name, p]) => [name, ...cells(p)])
 	);
+	return matrix;
+}
 
-	log('## Fan-out: one sign, N subscribers (a third each MQTT, WebSocket, SSE), changes over REST PATCH');
-	log('');
+async function fanOutSection(harper: HarperInstance): Promise<FanOut[]> {
+	section('Fan-out: one sign, N subscribers (a third each MQTT, WebSocket, SSE), changes over REST PATCH');
 	const fanRows: (string | number)[][] = [];
 	const fanResults: FanOut[] = [];
 	for (const [subscribers, changes] of [
@@ -437,42 +454,55 @@ async function main(): Promise<void> {
 		['N', 'connected', 'connections/s', 'p50', 'p95', 'p99', 'max', 'got every change', 'lost', 'Harper RSS MiB'],
 		fanRows
 	);
+	return fanResults;
+}
 
-	log('## Write throughput (accepted changes/s, 5 s each)');
-	log('');
-	const oneSign = (): string => 'LedSign/throughput';
-	const ownSign = (worker: number): string => `LedSign/throughput-${worker}`;
-	const measureWrites = async (server: HarperInstance): Promise<number[]> => [
-		await restThroughput(server, 5, 16),
-		await restThroughput(server, 5, 16, true),
-		await mqttThroughput(server.mqttUrl, oneSign, 5, 100, server.admin),
-		await mqttThroughput(server.mqttUrl, ownSign, 5, 100, server.admin),
-	];
+const oneSign = (): string => 'LedSign/throughput';
+const ownSign = (worker: number): string => `LedSign/throughput-${worker}`;
+
+/** Accepted changes/s on each write path, in the order of WRITE_PATHS. */
+const measureWrites = async (server: HarperInstance): Promise<number[]> => [
+	await restThroughput(server, 5, 16),
+	await restThroughput(server, 5, 16, true),
+	await mqttThroughput(server.mqttUrl, oneSign, 5, 100, server.admin),
+	await mqttThroughput(server.mqttUrl, ownSign, 5, 100, server.admin),
+];
+
+const WRITE_PATHS = [
+	'REST PATCH, 16 in flight, one sign',
+	'REST PATCH, 16 in flight, 16 signs',
+	'MQTT QoS 1 retained, 100 in flight, one sign',
+	'MQTT QoS 1 retained, 100 in flight, 100 signs',
+];
+
+interface Throughput {
+	/** Marquee's rates, then the bare table's, on each of WRITE_PATHS. */
+	validated: number[];
+	unvalidated: number[];
+}
+
+async function throughputSection(harper: HarperInstance): Promise<Throughput> {
+	section('Write throughput (accepted changes/s, 5 s each)');
 	const validated = await measureWrites(harper);
 	const bare = await startHarper({ appPath: join(PROJECT, 'bench/bare-app') });
 	const unvalidated = await measureWrites(bare);
 	await bare.destroy();
-	const writePaths = [
-		'REST PATCH, 16 in flight, one sign',
-		'REST PATCH, 16 in flight, 16 signs',
-		'MQTT QoS 1 retained, 100 in flight, one sign',
-		'MQTT QoS 1 retained, 100 in flight, 100 signs',
-	];
 	table(
 		['path', 'Marquee (validated)', 'bare table (no hooks)', 'Marquee / bare'],
-		writePaths.map((path, index) => {
+		WRITE_PATHS.map((path, index) => {
 			const mine = validated[index] ?? NaN;
 			const theirs = unvalidated[index] ?? NaN;
 			return [path, mine, theirs, round(mine / theirs, 2)];
 		})
 	);
+	return { validated, unvalidated };
+}
 
-	log('## What the security checks cost (accepted changes/s, 5 s each)');
-	log('');
-	log(
+async function securityCostSection(harper: HarperInstance): Promise<void> {
+	section('What the security checks cost (accepted changes/s, 5 s each)');
+	paragraph(
 		'The same writes as an operator, against an administrator: the role check, the device binding lookup, the size check and the two rate-limit buckets per change (limits raised out of reach, so nothing is refused). Best of three alternating runs each.'
 	);
-	log('');
 	const operator = { username: 'bench-operator', password: 'bench-operator-password' };
 	await operation(harper, { operation: 'add_user', role: 'marquee_operator', active: true, ...operator });
 	const securityRows: (string | number)[][] = [];
@@ -498,19 +528,19 @@ async function main(): Promise<void> {
 		securityRows.push([path, bestAdmin, bestLimited, round(bestLimited / bestAdmin, 2)]);
 	}
 	table(['path', 'administrator (exempt)', 'operator (checked)', 'operator / administrator'], securityRows);
+}
 
-	const [restValidated = NaN, , mqttValidated = NaN, mqttValidatedMany = NaN] = validated;
-	const [restBare = NaN, , mqttBare = NaN, mqttBareMany = NaN] = unvalidated;
+type Ratio = { what: string; ratio: number };
 
-	log('## Marquee against a dedicated broker (mosquitto 2, no storage, no validation)');
-	log('');
-	log(
+/** Marquee's fan-out p99 over mosquitto's, at each number of subscribers. */
+async function mosquittoSection(harper: HarperInstance, mqttValidated: number): Promise<Ratio[]> {
+	section('Marquee against a dedicated broker (mosquitto 2, no storage, no validation)');
+	paragraph(
 		'Same client library (mqtt.js), QoS 1, the same payload, N MQTT subscribers on one topic, the publisher over MQTT.'
 	);
-	log('');
 	const broker = await startMosquitto();
 	const compareRows: (string | number)[][] = [];
-	const ratios: { what: string; ratio: number }[] = [];
+	const ratios: Ratio[] = [];
 	for (const subscribers of [100, 1000]) {
 		const mine = await fanOut(
 			subscribers,
@@ -542,9 +572,11 @@ async function main(): Promise<void> {
 	]);
 	broker.process.kill('SIGTERM');
 	table(['measure', 'Marquee', 'mosquitto', 'Marquee / mosquitto'], compareRows);
+	return ratios;
+}
 
-	log('## Many signs, one change each');
-	log('');
+async function deviceScaleSection(harper: HarperInstance): Promise<void> {
+	section('Many signs, one change each');
 	const scale = await deviceScale(harper, 1000);
 	table(
 		[
@@ -557,10 +589,11 @@ async function main(): Promise<void> {
 		],
 		[[1000, scale.connected, ms(scale.latency.p50), ms(scale.latency.p99), ms(scale.latency.max), scale.all]]
 	);
-	await harper.destroy();
+}
 
-	log('## Improvement: Nagle off on MQTT sockets (before / after)');
-	log('');
+/** On Harpers of its own: one with the old behaviour, one with the fix. */
+async function nagleSection(): Promise<void> {
+	section('Improvement: Nagle off on MQTT sockets (before / after)');
 	for (const line of [
 		'Profiling the slowest path a sign sees (a REST change reaching a device that answers each delivery with a PUBACK',
 		'and a status report) showed stalls of about 40 ms: Harper leaves Nagle on for its MQTT sockets, and Marquee now',
@@ -581,7 +614,19 @@ async function main(): Promise<void> {
 		improvementRows.push([label, ...cells(percentiles(delays))]);
 	}
 	table(['REST → device, ms', 'p50', 'p95', 'p99', 'max'], improvementRows);
+}
 
+interface Results {
+	matrix: Map<string, Percentiles>;
+	fanResults: FanOut[];
+	throughput: Throughput;
+	ratios: Ratio[];
+}
+
+/** docs/benchmarks.md with its chart and headline, and the README's summary, all from this run. */
+function writeReports({ matrix, fanResults, throughput, ratios }: Results): void {
+	const [restValidated = NaN, , mqttValidated = NaN, mqttValidatedMany = NaN] = throughput.validated;
+	const [restBare = NaN, , mqttBare = NaN, mqttBareMany = NaN] = throughput.unvalidated;
 	const chartRows = [...matrix].map(([name, p]) => ({ label: name, values: [p.p50, p.p99] }));
 	const svg = barChart('Change → delivery latency, ms (p50 and p99)', ['p50', 'p99'], chartRows);
 	log(`Finished in ${round((Date.now() - STARTED) / 1000, 0)} s.`);
@@ -611,6 +656,22 @@ async function main(): Promise<void> {
 		['fan-out p99 against mosquitto', `${Math.min(...mosquittoRatios)}–${Math.max(...mosquittoRatios)}× mosquitto's`],
 		['the whole run', `${round((Date.now() - STARTED) / 1000, 0)} s`],
 	]);
+}
+
+/** Each section in turn, on one Harper until the Nagle section starts its own; then the reports. */
+async function main(): Promise<void> {
+	describeMachine();
+	const harper = await startupSection();
+	const matrix = await latencySection(harper);
+	const fanResults = await fanOutSection(harper);
+	const throughput = await throughputSection(harper);
+	await securityCostSection(harper);
+	const [, , mqttValidated = NaN] = throughput.validated;
+	const ratios = await mosquittoSection(harper, mqttValidated);
+	await deviceScaleSection(harper);
+	await harper.destroy();
+	await nagleSection();
+	writeReports({ matrix, fanResults, throughput, ratios });
 }
 
 /** The README's summary of the last run, between its bench markers: the figures of this run, never typed by hand. */
