@@ -9,6 +9,7 @@ import {
 	STATUS_RULES,
 	decideStatusWrite,
 	decideWrite,
+	transientMessage,
 	type LedSignRecord,
 	type SignStatusRecord,
 } from './src/shared/sign-rules.ts';
@@ -35,15 +36,8 @@ installHttpGate();
 const SignTable = withProtocolEdges<LedSignRecord>(tableNamed('LedSign'), {
 	name: 'LedSign',
 	noun: 'sign',
-	decide: (id, current, input, mode) => decideWrite(id, current, input, mode),
-	// A non-retained publish shows until the next change and is never stored: it goes out as the whole state the
-	// sign should show (so a device never merges), marked transient and carrying the stored version.
-	transient: (accepted, current) => ({
-		...accepted,
-		version: current?.version ?? 0,
-		updatedAt: current?.updatedAt ?? accepted.updatedAt,
-		transient: true,
-	}),
+	decide: decideWrite,
+	transient: transientMessage,
 });
 export class LedSign extends closedWhenLocalAuthIsOn(gated(SignTable, ACCESS.LedSign)) {}
 
@@ -54,7 +48,7 @@ export class LedSign extends closedWhenLocalAuthIsOn(gated(SignTable, ACCESS.Led
 const StatusTable = withProtocolEdges<SignStatusRecord>(tableNamed('SignStatus'), {
 	name: 'SignStatus',
 	noun: 'sign status',
-	decide: (id, current, input, mode) => decideStatusWrite(id, current, input, mode),
+	decide: decideStatusWrite,
 });
 export class SignStatus extends closedWhenLocalAuthIsOn(gated(StatusTable, ACCESS.SignStatus)) {}
 

@@ -11,7 +11,12 @@
 import { EventEmitter } from 'node:events';
 import mqtt, { type MqttClient } from 'mqtt';
 import { DEFAULT_DISPLAY, type DisplaySize } from '../../src/shared/display/frames.ts';
-import { shouldShow, type LedSignRecord, type SignStatusReport } from '../../src/shared/sign-rules.ts';
+import {
+	shouldShow,
+	type LedSignRecord,
+	type SignMessage,
+	type SignStatusReport,
+} from '../../src/shared/sign-rules.ts';
 import { DEVICE_TIMING } from '../device-timing.ts';
 
 export const FIRMWARE = 'marquee-sim 1.0.0';
@@ -30,7 +35,7 @@ export interface DeviceOptions {
 
 /** What the device shows, and since when (the effect's clock). */
 export interface Showing {
-	record: LedSignRecord & { transient?: boolean };
+	record: SignMessage;
 	since: number;
 }
 
@@ -137,7 +142,7 @@ export class SignDevice extends EventEmitter<SignDeviceEvents> {
 
 	/** Handles one LedSign payload, as delivered on LedSign/<id>. */
 	receive(payload: string): void {
-		let record: (LedSignRecord & { transient?: boolean }) | null;
+		let record: SignMessage | null;
 		try {
 			record = JSON.parse(payload) as typeof record;
 		} catch {

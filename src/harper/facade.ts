@@ -3,7 +3,7 @@
  * them or leave them as `any`; keeping the casts here means the rest of the code sees only typed values.
  */
 import { createRequire } from 'node:module';
-import { databases, server, tables } from 'harperdb';
+import { databases, server, tables, type IterableEventQueue, type RequestTarget } from 'harperdb';
 import { closeCodeFor } from './refusals.ts';
 import type {
 	AuthorizeClient,
@@ -21,6 +21,7 @@ import type {
 	MqttGenerate,
 	MqttSocket,
 	Ports,
+	RecordStore,
 	WebSocketMiddleware,
 	WriteContext,
 } from './shapes.ts';
@@ -77,6 +78,41 @@ export function loginRequestOf(resource: { getContext(): unknown }): LoginReques
 /** The context of a resource call: the HTTP request, or what an MQTT session or a stored will made. */
 export function contextOf(resource: { getContext(): unknown }): HookContext {
 	return (resource.getContext() ?? {}) as HookContext;
+}
+
+// ---- what resource methods hand each other --------------------------------------------------------------
+
+/** A table's record methods, typed for its records (`Table` is the class Harper built, or one extending it). */
+export function recordStore<R>(Table: object): RecordStore<R> {
+	return Table as unknown as RecordStore<R>;
+}
+
+/** What a table's own `get()` answered, as the record it is (Harper's declarations say only `object`). */
+export function storedRecord<R>(value: unknown): R | undefined {
+	return (value ?? undefined) as R | undefined;
+}
+
+/** A target for record `id` made from a client's target: the same checks (`checkPermission`) apply to it. */
+export function recordTarget(id: unknown, from: RequestTarget): RequestTarget {
+	return { id, checkPermission: from.checkPermission } as unknown as RequestTarget;
+}
+
+/**
+ * The event queue a table's `connect()` or `subscribe()` resolves to. Harper's declarations promise an
+ * AsyncIterable from connect, but the table's resolves to its queue asynchronously (Harper awaits either).
+ */
+export async function eventQueue(stream: unknown): Promise<IterableEventQueue> {
+	return (await stream) as IterableEventQueue;
+}
+
+/** A stream's incoming messages as Harper's declarations type them: Harper passes null for SSE, which has none. */
+export function incomingOf(incoming: IterableEventQueue | null): IterableEventQueue {
+	return incoming as IterableEventQueue;
+}
+
+/** A promise of an event queue, as the AsyncIterable that Harper's declarations say `connect()` returns. */
+export function asConnectResult(queue: Promise<IterableEventQueue>): AsyncIterable<unknown> {
+	return queue as unknown as AsyncIterable<unknown>;
 }
 
 // ---- resource classes ---------------------------------------------------------------------------------------

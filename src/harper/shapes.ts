@@ -118,6 +118,10 @@ export interface HookContext {
 	/** Set when the context is a stored last will: its topic and the client id it belongs to. */
 	topic?: string;
 	id?: string;
+	/** Over HTTP: set on a WebSocket's upgrade request (the context of everything done on that socket). */
+	isWebSocket?: boolean;
+	/** Over HTTP: the response Node is writing (for SSE: still open while the stream runs). */
+	_nodeResponse?: HarperRequest['_nodeResponse'];
 	/** Set on a write that came from another node by replication. */
 	replicateTo?: unknown;
 	replicatedConfirmation?: unknown;

@@ -322,15 +322,28 @@ export function nextRecord(
 
 // ---- What a device shows ------------------------------------------------------------------------------------
 
+/** A sign as it reaches its listeners: a stored change, or a transient message (shown, never stored). */
+export type SignMessage = LedSignRecord & { transient?: boolean };
+
+/**
+ * What a non-retained publish delivers: the whole state the sign should show until the next change (so a device
+ * never merges), marked transient and carrying the stored version.
+ */
+export function transientMessage(accepted: LedSignRecord, current: LedSignRecord | undefined): SignMessage {
+	return {
+		...accepted,
+		version: current?.version ?? 0,
+		updatedAt: current?.updatedAt ?? accepted.updatedAt,
+		transient: true,
+	};
+}
+
 /**
  * The device's version rule: a sign shows a stored change only if it is newer than what it shows, so a late
  * or repeated delivery never takes it back. A transient message is always shown (it carries the stored
  * version, and lasts until the next change).
  */
-export function shouldShow(
-	incoming: Pick<LedSignRecord, 'version'> & { transient?: boolean },
-	shownVersion: number
-): boolean {
+export function shouldShow(incoming: Pick<SignMessage, 'version' | 'transient'>, shownVersion: number): boolean {
 	return incoming.transient === true || incoming.version > shownVersion;
 }
 
