@@ -19,7 +19,7 @@
  */
 import { admitConnection, admitLogin, countFailedLogin, LIMITS } from './admit.ts';
 import { accountOf } from '../access/accounts.ts';
-import { isSignError, refusalText, signError, type SignError } from '../harper/refusals.ts';
+import { isSignError, refusalText, signError, statusCodeOf } from '../harper/refusals.ts';
 import { chainAuthorizeClient, harperMqtt, isWebSocket } from '../harper/facade.ts';
 import type { MqttPacket, MqttSession } from '../harper/shapes.ts';
 import { closeAfterConnack } from '../harper/mqtt-disconnect.ts';
@@ -64,8 +64,7 @@ function authorizeClient(packet: MqttPacket, user: unknown): void {
 /** Harper's own refusal of a CONNECT (wrong or no credentials): counted, and answered precisely. */
 function onRefusedConnect(connection: MqttConnection, username: string | undefined, error: unknown): void {
 	if (!connection.refusedConnect) {
-		const statusCode = (error as { statusCode?: unknown } | undefined)?.statusCode;
-		const credentials = error === undefined || statusCode === 401;
+		const credentials = error === undefined || statusCodeOf(error) === 401;
 		if (credentials && username !== undefined) {
 			try {
 				admitLogin(username, connection.address);
@@ -75,7 +74,7 @@ function onRefusedConnect(connection: MqttConnection, username: string | undefin
 				// Already past the limit: the same answer a right password gets from here, so it tells nothing.
 				connection.refusedConnect = {
 					code: CONNACK.connectionRateExceeded.v5,
-					reason: refusalText(refusal as SignError),
+					reason: isSignError(refusal) ? refusalText(refusal) : String(refusal),
 				};
 			}
 		} else if (credentials) {
@@ -95,7 +94,7 @@ function limitSubscriptions(session: MqttSession, connection: MqttConnection): v
 	if (!add) return;
 	const refused = (refusal: unknown): { qos: number } => {
 		// A refusal of Marquee's, or Harper's own error (404 for a topic no resource serves), with its status.
-		const status = Number((refusal as { statusCode?: unknown } | undefined)?.statusCode ?? 0);
+		const status = statusCodeOf(refusal) ?? 0;
 		const reason = isSignError(refusal) ? refusalText(refusal) : refusal instanceof Error ? refusal.message : '';
 		connection.refusedTopics.push(reason || 'the subscription failed');
 		return { qos: subackCodeFor(status, connection.protocolVersion) };

@@ -105,6 +105,11 @@ export async function eventQueue(stream: unknown): Promise<IterableEventQueue> {
 	return (await stream) as IterableEventQueue;
 }
 
+/** A response for `delete()` to return: Harper's types only know `boolean` there, but it sends any response. */
+export function deleteAnswer(response: { status: number; headers: object; data: unknown }): boolean {
+	return response as unknown as boolean;
+}
+
 /** A stream's incoming messages as Harper's declarations type them: Harper passes null for SSE, which has none. */
 export function incomingOf(incoming: IterableEventQueue | null): IterableEventQueue {
 	return incoming as IterableEventQueue;

@@ -102,6 +102,12 @@ export function refuseWithHeaders(context: unknown, error: unknown): never {
 	throw error;
 }
 
+/** The HTTP status a thrown refusal or Harper error carries, if any. */
+export function statusCodeOf(error: unknown): number | undefined {
+	if (typeof error !== 'object' || error === null || !('statusCode' in error)) return undefined;
+	return typeof error.statusCode === 'number' ? error.statusCode : undefined;
+}
+
 /** Throws a refusal the way Harper expects (see the module comment). */
 export function refuse(error: SignError): never {
 	// eslint-disable-next-line @typescript-eslint/only-throw-error -- Harper serialises non-Error objects as the JSON body

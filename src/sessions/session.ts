@@ -18,8 +18,8 @@ import { capabilitiesFor } from '../harper/capabilities.ts';
 import { admitLogin, countFailedLogin } from '../admission/admit.ts';
 import { accountOf } from '../access/accounts.ts';
 import { boundSign } from '../access/device-binding.ts';
-import { refuse, refuseWithHeaders, signError } from '../harper/refusals.ts';
-import { deleteSession, loginRequestOf } from '../harper/facade.ts';
+import { refuse, refuseWithHeaders, signError, statusCodeOf } from '../harper/refusals.ts';
+import { deleteAnswer, deleteSession, loginRequestOf } from '../harper/facade.ts';
 import type { HarperRequest, LoginRequest } from '../harper/shapes.ts';
 
 const SIGNS_TABLE = 'LedSign';
@@ -68,7 +68,7 @@ function answer(data: SessionView, headers: Answer['headers'] = {}): Answer {
 
 /** A body field that must be a non-empty string; its name goes into `missing` when it is not. */
 function requiredText(body: unknown, field: 'username' | 'password', missing: Record<string, string>): string {
-	const value = typeof body === 'object' && body !== null ? (body as Record<string, unknown>)[field] : undefined;
+	const value = typeof body === 'object' && body !== null && field in body ? Reflect.get(body, field) : undefined;
 	if (typeof value === 'string' && value !== '') return value;
 	missing[field] = value === undefined || value === '' ? 'is required' : 'must be a string';
 	return '';
@@ -135,7 +135,7 @@ export class SessionResource extends Resource {
 		} catch (err) {
 			// Harper answers 401 for an unknown user, a wrong password and an inactive account alike, with
 			// messages that differ; anything else is not about the credentials.
-			if ((err as { statusCode?: number }).statusCode !== 401) throw err;
+			if (statusCodeOf(err) !== 401) throw err;
 			countFailedLogin(username, context.ip);
 			refuse(signError('unauthorized', BAD_CREDENTIALS));
 		}
@@ -160,7 +160,6 @@ export class SessionResource extends Resource {
 		const expired = [...cookies.matchAll(SESSION_COOKIE)].map(
 			([, name]) => `${name}=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly`
 		);
-		// Harper's types only know `boolean` here, but it sends any returned {status, headers, data} as the response.
-		return answer(ANONYMOUS, { 'set-cookie': expired }) as unknown as boolean;
+		return deleteAnswer(answer(ANONYMOUS, { 'set-cookie': expired }));
 	}
 }
