@@ -117,10 +117,10 @@ export function missing(repo: Repository, mention: PathMention): string | undefi
 	return slugs.has(anchor) ? undefined : `has no heading for #${anchor}`;
 }
 
-/** The Markdown documents whose paths are checked: the README, docs/, and the firmware's README. */
+/** The Markdown documents whose paths are checked: the README, docs/, the firmware's README and the gaps README. */
 export function documents(repo: Repository): string[] {
 	const docs = readdirSync(join(repo.root, 'docs'))
 		.filter((name) => name.endsWith('.md'))
 		.map((name) => `docs/${name}`);
-	return ['README.md', ...docs, 'devices/esp32/README.md'];
+	return ['README.md', ...docs, 'devices/esp32/README.md', 'src/harper/README.md'];
 }
