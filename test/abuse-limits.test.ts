@@ -17,8 +17,8 @@ import {
 	wsPeer,
 	type MqttPeer,
 	type RestResponse,
-} from './harness/clients.ts';
-import { startHarper, type Credentials, type HarperInstance } from './harness/harper.ts';
+} from '../harness/clients.ts';
+import { startHarper, type Credentials, type HarperInstance } from '../harness/harper.ts';
 
 const LIMITS = {
 	writesPerAccount: { perSecond: 4, burst: 12 },

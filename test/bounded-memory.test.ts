@@ -14,8 +14,8 @@ import mqtt from 'mqtt';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ABUSE_LIMITS } from '../src/server/abuse-limits.ts';
-import { operation, rest } from './harness/clients.ts';
-import { startHarper, type HarperInstance } from './harness/harper.ts';
+import { operation, rest } from '../harness/clients.ts';
+import { startHarper, type HarperInstance } from '../harness/harper.ts';
 
 const THREADS = 2;
 const PER_ADDRESS = 40;

@@ -8,8 +8,8 @@ import { once } from 'node:events';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LedSignRecord } from '../src/sign-rules.ts';
-import { mqttPeer, mqttPublish, operation, rest, type MqttPeer } from './harness/clients.ts';
-import { startHarper, type HarperInstance } from './harness/harper.ts';
+import { mqttPeer, mqttPublish, operation, rest, type MqttPeer } from '../harness/clients.ts';
+import { startHarper, type HarperInstance } from '../harness/harper.ts';
 
 const PROJECT = resolve(import.meta.dirname, '..');
 let target: HarperInstance;

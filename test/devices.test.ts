@@ -7,11 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SignDevice } from '../devices/simulator/sign-device.ts';
 import { sessionIdFor } from '../src/server/mqtt-session-ids.ts';
 import type { LedSignRecord, SignStatusRecord } from '../src/sign-rules.ts';
-import { saveArtifact } from './harness/browser.ts';
-import { mqttPeer, mqttPublish, mqttPublishAck, operation, rest, wsPeer } from './harness/clients.ts';
-import { startHarper, type HarperInstance } from './harness/harper.ts';
-import { startSimulator, type SimulatorProcess } from './harness/simulator.ts';
-import { startTcpProxy } from './harness/tcp-proxy.ts';
+import { saveArtifact } from '../harness/browser.ts';
+import { mqttPeer, mqttPublish, mqttPublishAck, operation, rest, wsPeer } from '../harness/clients.ts';
+import { startHarper, type HarperInstance } from '../harness/harper.ts';
+import { startSimulator, type SimulatorProcess } from '../harness/simulator.ts';
+import { startTcpProxy } from '../harness/tcp-proxy.ts';
 
 let harper: HarperInstance;
 const running: SimulatorProcess[] = [];

@@ -10,8 +10,8 @@ import { Agent, request as httpRequest } from 'node:http';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LedSignRecord } from '../src/sign-rules.ts';
-import { rest } from './harness/clients.ts';
-import { startHarper, type HarperInstance } from './harness/harper.ts';
+import { rest } from '../harness/clients.ts';
+import { startHarper, type HarperInstance } from '../harness/harper.ts';
 
 const REST_WRITERS = 4;
 const MQTT_WRITERS = 4;

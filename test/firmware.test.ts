@@ -13,7 +13,7 @@ import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { fontHeader, goldenFrames } from '../devices/golden/generate.ts';
 import { frameAt, frameToText } from '../src/display/frames.ts';
 import type { LedSignRecord, SignStatusRecord } from '../src/sign-rules.ts';
-import { Inbox, rest } from './harness/clients.ts';
+import { Inbox, rest } from '../harness/clients.ts';
 
 const server = inject('harper');
 const PROJECT = resolve(import.meta.dirname, '..');

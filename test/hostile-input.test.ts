@@ -20,8 +20,8 @@ import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import WebSocket from 'ws';
 import { ABUSE_LIMITS } from '../src/server/abuse-limits.ts';
 import { checkField, SETTING_FIELDS, type LedSignRecord } from '../src/sign-rules.ts';
-import { basicAuth, Inbox, operation, rest, type RestResponse } from './harness/clients.ts';
-import { startHarper, type Credentials, type HarperInstance } from './harness/harper.ts';
+import { basicAuth, Inbox, operation, rest, type RestResponse } from '../harness/clients.ts';
+import { startHarper, type Credentials, type HarperInstance } from '../harness/harper.ts';
 
 const DEADLINE_MS = 10_000;
 /** How far Harper's resident memory may grow over its warmed-up baseline while under attack. */

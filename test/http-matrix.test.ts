@@ -11,8 +11,8 @@ import { request as httpRequest } from 'node:http';
 import mqtt from 'mqtt';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { basicAuth, operation, rest } from './harness/clients.ts';
-import { startHarper, type Credentials, type HarperInstance } from './harness/harper.ts';
+import { basicAuth, operation, rest } from '../harness/clients.ts';
+import { startHarper, type Credentials, type HarperInstance } from '../harness/harper.ts';
 import {
 	expectedStatus,
 	FORMS,

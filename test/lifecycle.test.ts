@@ -4,9 +4,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LedSignRecord } from '../src/sign-rules.ts';
-import { mqttPeer, mqttPublish, rest } from './harness/clients.ts';
-import { startHarper, type HarperInstance } from './harness/harper.ts';
-import { READER_KINDS, openReader, waitForText } from './harness/readers.ts';
+import { mqttPeer, mqttPublish, rest } from '../harness/clients.ts';
+import { startHarper, type HarperInstance } from '../harness/harper.ts';
+import { READER_KINDS, openReader, waitForText } from '../harness/readers.ts';
 
 let harper: HarperInstance;
 

@@ -9,9 +9,9 @@ import { createServer, type Server } from 'node:http';
 import { once } from 'node:events';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser } from './harness/browser.ts';
-import { rest, type RestResponse } from './harness/clients.ts';
-import { startHarper, type HarperInstance } from './harness/harper.ts';
+import { launchBrowser } from '../harness/browser.ts';
+import { rest, type RestResponse } from '../harness/clients.ts';
+import { startHarper, type HarperInstance } from '../harness/harper.ts';
 
 let dev: HarperInstance;
 const SIGN = 'lo-target';

@@ -12,8 +12,8 @@ import { connect as tcpConnect } from 'node:net';
 import { MqttClient } from 'mqtt';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { basicAuth, operation, rest } from './harness/clients.ts';
-import { startHarper, type Credentials, type HarperInstance } from './harness/harper.ts';
+import { basicAuth, operation, rest } from '../harness/clients.ts';
+import { startHarper, type Credentials, type HarperInstance } from '../harness/harper.ts';
 
 const THREADS = 2;
 const FAILED_LOGINS = { perSecond: 0.05, burst: 4 };

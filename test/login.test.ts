@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { SessionView } from '../src/session-view.ts';
-import { launchBrowser, screenshot } from './harness/browser.ts';
-import { basicAuth, mqttPeer, mqttPublish, operation, rest, type ServerInfo } from './harness/clients.ts';
-import { startHarper, type Credentials, type HarperInstance } from './harness/harper.ts';
+import { launchBrowser, screenshot } from '../harness/browser.ts';
+import { basicAuth, mqttPeer, mqttPublish, operation, rest, type ServerInfo } from '../harness/clients.ts';
+import { startHarper, type Credentials, type HarperInstance } from '../harness/harper.ts';
 
 const server = inject('harper');
 const run = Math.random().toString(36).slice(2, 8);

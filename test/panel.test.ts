@@ -11,9 +11,9 @@ import {
 	saveArtifact,
 	screenshot,
 	type PanelPage,
-} from './harness/browser.ts';
-import { mqttPeer, mqttPublish, rest } from './harness/clients.ts';
-import { startHarper, type HarperInstance } from './harness/harper.ts';
+} from '../harness/browser.ts';
+import { mqttPeer, mqttPublish, rest } from '../harness/clients.ts';
+import { startHarper, type HarperInstance } from '../harness/harper.ts';
 
 let harper: HarperInstance;
 let browser: Browser;

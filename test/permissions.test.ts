@@ -6,8 +6,8 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import mqtt from 'mqtt';
 import WebSocket from 'ws';
-import { mqttPeer, mqttPublish, operation, rest, wsPeer, type MqttPeer, type WsPeer } from './harness/clients.ts';
-import type { Credentials } from './harness/harper.ts';
+import { mqttPeer, mqttPublish, operation, rest, wsPeer, type MqttPeer, type WsPeer } from '../harness/clients.ts';
+import type { Credentials } from '../harness/harper.ts';
 
 const server = inject('harper');
 const viewer: Credentials = { username: 'perm-viewer', password: 'viewer-password-1' };

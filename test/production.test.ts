@@ -25,7 +25,7 @@ import {
 	startHarper,
 	type Credentials,
 	type HarperInstance,
-} from './harness/harper.ts';
+} from '../harness/harper.ts';
 
 /** Self-signed: accepted for the loopback server this file started, nowhere else. */
 const TRUST_SELF_SIGNED = { rejectUnauthorized: false } as const;

@@ -9,9 +9,9 @@ import type { Browser } from 'playwright-core';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LedSignRecord } from '../src/sign-rules.ts';
-import { launchBrowser, loggedInContext, openPanel, saveArtifact } from './harness/browser.ts';
-import { basicAuth, mqttPeer, mqttPublish, operation, rest } from './harness/clients.ts';
-import { startHarper, type Credentials, type HarperInstance } from './harness/harper.ts';
+import { launchBrowser, loggedInContext, openPanel, saveArtifact } from '../harness/browser.ts';
+import { basicAuth, mqttPeer, mqttPublish, operation, rest } from '../harness/clients.ts';
+import { startHarper, type Credentials, type HarperInstance } from '../harness/harper.ts';
 
 let nodeA: HarperInstance;
 let nodeB: HarperInstance;

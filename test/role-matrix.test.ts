@@ -8,9 +8,9 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import mqtt, { type IClientOptions } from 'mqtt';
 import WebSocket from 'ws';
-import { basicAuth, mqttPublish, operation, rest, type MqttPeer } from './harness/clients.ts';
-import type { Credentials } from './harness/harper.ts';
-import { Inbox } from './harness/clients.ts';
+import { basicAuth, mqttPublish, operation, rest, type MqttPeer } from '../harness/clients.ts';
+import type { Credentials } from '../harness/harper.ts';
+import { Inbox } from '../harness/clients.ts';
 import { ACTIONS, ACTORS, EXPECTED, matrixMarkdown, type Action, type Actor } from './security/role-matrix.ts';
 
 const server = inject('harper');

@@ -10,8 +10,8 @@
 import mqtt from 'mqtt';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { basicAuth, mqttPeer, operation, rest } from './harness/clients.ts';
-import type { Credentials } from './harness/harper.ts';
+import { basicAuth, mqttPeer, operation, rest } from '../harness/clients.ts';
+import type { Credentials } from '../harness/harper.ts';
 
 const server = inject('harper');
 const run = Math.random().toString(36).slice(2, 8);
