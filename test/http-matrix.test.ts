@@ -10,9 +10,10 @@ import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import mqtt from 'mqtt';
 import WebSocket from 'ws';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { basicAuth, operation, rest } from '../harness/clients.ts';
-import { startHarper, type Credentials, type HarperInstance } from '../harness/harper.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { basicAuth, operation, rest, type Credentials } from '../harness/clients.ts';
+import { useHarper } from '../harness/use-harper.ts';
+import { addUser } from '../harness/users.ts';
 import {
 	expectedStatus,
 	FORMS,
@@ -31,7 +32,16 @@ const OTHER = 'hm-other';
 const SIGNS = { [OWN]: { text: 'own sign', brightness: 11 }, [OTHER]: { text: 'other sign', brightness: 22 } };
 const STATUS = { online: true, shownVersion: 1, firmware: 'hm', width: 32, height: 8 };
 
-let harper: HarperInstance;
+// Two worker threads, as `npm start` runs on this machine; the limits out of the way of 1,680 requests.
+const harper = useHarper({
+	config: { threads: { count: 2 } },
+	env: {
+		MARQUEE_LIMITS: JSON.stringify({
+			writesPerAccount: { perSecond: 1000, burst: 1000 },
+			writesPerSign: { perSecond: 1000, burst: 1000 },
+		}),
+	},
+});
 
 const accounts = {
 	operator: { username: 'hm-operator', password: 'hm-operator-Pass', role: 'marquee_operator' },
@@ -117,19 +127,7 @@ async function restore(): Promise<void> {
 }
 
 beforeAll(async () => {
-	// Two worker threads, as `npm start` runs on this machine; the limits out of the way of 1,680 requests.
-	harper = await startHarper({
-		config: { threads: { count: 2 } },
-		env: {
-			MARQUEE_LIMITS: JSON.stringify({
-				writesPerAccount: { perSecond: 1000, burst: 1000 },
-				writesPerSign: { perSecond: 1000, burst: 1000 },
-			}),
-		},
-	});
-	for (const { username, password, role } of Object.values(accounts)) {
-		await operation(harper, { operation: 'add_user', username, password, role, active: true });
-	}
+	for (const account of Object.values(accounts)) await addUser(harper, account, account.role);
 	await operation(harper, {
 		operation: 'upsert',
 		database: 'data',
@@ -137,10 +135,6 @@ beforeAll(async () => {
 		records: [{ id: accounts.device.username, sign: OWN }],
 	});
 	await restore();
-});
-
-afterAll(async () => {
-	await harper?.destroy();
 });
 
 describe.each(TABLES)('%s over HTTP', (table) => {

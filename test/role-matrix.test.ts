@@ -6,11 +6,20 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import mqtt, { type IClientOptions } from 'mqtt';
+import mqtt from 'mqtt';
 import WebSocket from 'ws';
-import { basicAuth, mqttPublish, operation, rest, type MqttPeer } from '../harness/clients.ts';
-import type { Credentials } from '../harness/harper.ts';
-import { Inbox } from '../harness/clients.ts';
+import {
+	basicAuth,
+	Inbox,
+	mqttPublish,
+	operation,
+	rest,
+	tryMqttPeer,
+	type Credentials,
+	type MqttPeer,
+} from '../harness/clients.ts';
+import { hex, subackCodes } from '../harness/mqtt-codes.ts';
+import { addUser, dropUser } from '../harness/users.ts';
 import { ACTIONS, ACTORS, EXPECTED, matrixMarkdown, type Action, type Actor } from './security/role-matrix.ts';
 
 const server = inject('harper');
@@ -112,22 +121,13 @@ async function wsOutcome(path: string, user: Credentials | null, change?: object
 	}
 }
 
+/** A connection as `user` (null: anonymous), or what refused it. */
 async function mqttClient(user: Credentials | null, overWebSocket = false): Promise<MqttPeer | string> {
-	const options: IClientOptions = { protocolVersion: 5, reconnectPeriod: 0, connectTimeout: DEADLINE_MS };
-	if (user) Object.assign(options, { username: user.username, password: user.password });
 	const url = overWebSocket ? `${server.wsUrl}/mqtt` : server.mqttUrl;
-	try {
-		const client = await mqtt.connectAsync(url, overWebSocket ? { ...options, wsOptions: {} } : options);
-		const inbox = new Inbox<{ topic: string; payload: string; json: unknown }>();
-		client.on('message', (topic, payload) => inbox.push({ topic, payload: payload.toString(), json: null }));
-		return { client, inbox, close: () => client.endAsync() };
-	} catch (err) {
-		const code = (err as { code?: unknown }).code;
-		return typeof code === 'number' ? `CONNACK 0x${code.toString(16)}` : `connect failed: ${String(err)}`;
-	}
+	const peer = await tryMqttPeer(server, { user, url, connectTimeout: DEADLINE_MS });
+	if (typeof peer === 'number') return `CONNACK ${hex(peer)}`;
+	return typeof peer === 'string' ? `connect failed: ${peer}` : peer;
 }
-
-const hex = (code: number): string => `0x${code.toString(16)}`;
 
 /** ok once a message on `topic` arrives after subscribing (Marquee sends the current state at once), else SUBACK code. */
 async function mqttSubscribeOutcome(user: Credentials | null, topic: string, overWebSocket = false): Promise<string> {
@@ -138,7 +138,7 @@ async function mqttSubscribeOutcome(user: Credentials | null, topic: string, ove
 			await peer.client.subscribeAsync(topic, { qos: 1 });
 		} catch (err) {
 			// mqtt.js rejects a refused subscription with the SUBACK's reason codes.
-			const codes = (err as { packet?: { granted?: number[] } }).packet?.granted;
+			const codes = subackCodes(err);
 			if (codes?.[0] !== undefined) return hex(codes[0]);
 			throw err;
 		}
@@ -233,9 +233,7 @@ const stored = async (table: string, id: string): Promise<unknown> =>
 	(await rest(server, 'GET', `/${table}/${id}`)).body;
 
 beforeAll(async () => {
-	for (const { username, password, role } of Object.values(accounts)) {
-		await operation(server, { operation: 'add_user', username, password, role, active: true });
-	}
+	for (const account of Object.values(accounts)) await addUser(server, account, account.role);
 	await operation(server, {
 		operation: 'upsert',
 		database: 'data',
@@ -255,7 +253,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-	for (const { username } of Object.values(accounts)) await operation(server, { operation: 'drop_user', username });
+	for (const { username } of Object.values(accounts)) await dropUser(server, username);
 });
 
 describe.each(ACTORS)('%s', (actor) => {
