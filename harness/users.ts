@@ -1,4 +1,4 @@
-/** Accounts for a test: the one way the harness creates a user with a role (Harper's add_user). */
+/** Accounts for a test: the one way the harness creates a user with a role (Harper's add_user), and binds a device. */
 import { operation } from './operations.ts';
 import type { Credentials, ServerInfo } from './types.ts';
 
@@ -12,6 +12,16 @@ export async function addUser(server: OperationsServer, user: Credentials, role:
 		active: true,
 		username: user.username,
 		password: user.password,
+	});
+}
+
+/** Binds a device account to the one sign it may read and report on (Marquee's DeviceAccount table). */
+export async function bindDevice(server: OperationsServer, username: string, sign: string): Promise<void> {
+	await operation(server, {
+		operation: 'upsert',
+		database: 'data',
+		table: 'DeviceAccount',
+		records: [{ id: username, sign }],
 	});
 }
 

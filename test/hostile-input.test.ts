@@ -16,10 +16,10 @@ import type { MqttClient } from 'mqtt';
 import WebSocket from 'ws';
 import { ABUSE_LIMITS } from '../src/server/abuse-limits.ts';
 import type { LedSignRecord } from '../src/sign-rules.ts';
-import { operation, rest, sseGlance, type Credentials, type RestResponse } from '../harness/clients.ts';
+import { rest, sseGlance, type Credentials, type RestResponse } from '../harness/clients.ts';
 import { errorCode, hex } from '../harness/mqtt-codes.ts';
 import { useHarper } from '../harness/use-harper.ts';
-import { addUser } from '../harness/users.ts';
+import { addUser, bindDevice } from '../harness/users.ts';
 import { CORPUS, INJECTED_PATHS, TOPICS, WS_PATHS } from './hostile-input/corpus.ts';
 import { answered, mqttLink, wsLink } from './hostile-input/links.ts';
 import { rawMqtt, rawWebSocket } from './hostile-input/raw-clients.ts';
@@ -136,12 +136,7 @@ describe('the hostile corpus, on every write path', () => {
 			// An operator may read every sign anyway; a device account is the one an injected path must not widen.
 			const device = { username: 'hi-device', password: 'hi-device-password' };
 			await addUser(siege.harper, device, 'marquee_device');
-			await operation(siege.harper, {
-				operation: 'upsert',
-				database: 'data',
-				table: 'DeviceAccount',
-				records: [{ id: device.username, sign: 'hi-inj' }],
-			});
+			await bindDevice(siege.harper, device.username, 'hi-inj');
 			const statuses: Record<string, number> = {};
 			for (const path of INJECTED_PATHS) {
 				const { status, text } = await sseGlance(siege.harper, path, device, { forMs: 500 });

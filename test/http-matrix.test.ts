@@ -13,7 +13,7 @@ import WebSocket from 'ws';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { basicAuth, operation, rest, type Credentials } from '../harness/clients.ts';
 import { useHarper } from '../harness/use-harper.ts';
-import { addUser } from '../harness/users.ts';
+import { addUser, bindDevice } from '../harness/users.ts';
 import {
 	expectedStatus,
 	FORMS,
@@ -26,6 +26,7 @@ import {
 	type Method,
 	type Table,
 } from './security/http-matrix.ts';
+import { credentialsOf as matrixCredentials, matrixAccounts } from './security/accounts.ts';
 
 const OWN = 'hm-own';
 const OTHER = 'hm-other';
@@ -43,18 +44,8 @@ const harper = useHarper({
 	},
 });
 
-const accounts = {
-	operator: { username: 'hm-operator', password: 'hm-operator-Pass', role: 'marquee_operator' },
-	viewer: { username: 'hm-viewer', password: 'hm-viewer-Pass', role: 'marquee_viewer' },
-	device: { username: 'hm-device', password: 'hm-device-Pass', role: 'marquee_device' },
-	deviceUnbound: { username: 'hm-unbound', password: 'hm-unbound-Pass', role: 'marquee_device' },
-};
-
-function credentialsOf(actor: HttpActor): Credentials | null {
-	if (actor === 'admin') return harper.admin;
-	if (actor === 'anonymous') return null;
-	return accounts[actor === 'deviceOther' ? 'device' : actor];
-}
+const accounts = matrixAccounts('hm', 'Pass');
+const credentialsOf = (actor: HttpActor): Credentials | null => matrixCredentials(actor, accounts, harper.admin);
 
 const targetId = (actor: HttpActor): string => (actor === 'deviceOther' ? OTHER : OWN);
 
@@ -128,12 +119,7 @@ async function restore(): Promise<void> {
 
 beforeAll(async () => {
 	for (const account of Object.values(accounts)) await addUser(harper, account, account.role);
-	await operation(harper, {
-		operation: 'upsert',
-		database: 'data',
-		table: 'DeviceAccount',
-		records: [{ id: accounts.device.username, sign: OWN }],
-	});
+	await bindDevice(harper, accounts.device.username, OWN);
 	await restore();
 });
 

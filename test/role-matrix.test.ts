@@ -19,7 +19,8 @@ import {
 	type MqttPeer,
 } from '../harness/clients.ts';
 import { hex, subackCodes } from '../harness/mqtt-codes.ts';
-import { addUser, dropUser } from '../harness/users.ts';
+import { addUser, bindDevice, dropUser } from '../harness/users.ts';
+import { credentialsOf as matrixCredentials, matrixAccounts } from './security/accounts.ts';
 import { ACTIONS, ACTORS, EXPECTED, matrixMarkdown, type Action, type Actor } from './security/role-matrix.ts';
 
 const server = inject('harper');
@@ -27,20 +28,8 @@ const DEADLINE_MS = 5000;
 const OWN = 'rm-own';
 const OTHER = 'rm-other';
 
-const accounts: Record<'operator' | 'viewer' | 'device' | 'deviceUnbound', Credentials & { role: string }> = {
-	operator: { username: 'rm-operator', password: 'rm-operator-password', role: 'marquee_operator' },
-	viewer: { username: 'rm-viewer', password: 'rm-viewer-password', role: 'marquee_viewer' },
-	device: { username: 'rm-device', password: 'rm-device-password', role: 'marquee_device' },
-	// A device account with no DeviceAccount record: bound to no sign, so it may touch nothing.
-	deviceUnbound: { username: 'rm-unbound', password: 'rm-unbound-password', role: 'marquee_device' },
-};
-
-function credentialsOf(actor: Actor): Credentials | null {
-	if (actor === 'admin') return server.admin;
-	if (actor === 'anonymous') return null;
-	const { username, password } = accounts[actor === 'deviceOther' ? 'device' : actor];
-	return { username, password };
-}
+const accounts = matrixAccounts('rm', 'password');
+const credentialsOf = (actor: Actor): Credentials | null => matrixCredentials(actor, accounts, server.admin);
 
 /** The sign an actor acts on: a device's own sign, another one, or (for everyone else) the device's sign. */
 const signFor = (actor: Actor): string => (actor === 'deviceOther' ? OTHER : OWN);
@@ -234,12 +223,7 @@ const stored = async (table: string, id: string): Promise<unknown> =>
 
 beforeAll(async () => {
 	for (const account of Object.values(accounts)) await addUser(server, account, account.role);
-	await operation(server, {
-		operation: 'upsert',
-		database: 'data',
-		table: 'DeviceAccount',
-		records: [{ id: accounts.device.username, sign: OWN }],
-	});
+	await bindDevice(server, accounts.device.username, OWN);
 	for (const id of [OWN, OTHER]) {
 		await rest(server, 'PUT', `/LedSign/${id}`, { text: `sign ${id}` });
 		await rest(server, 'PUT', `/SignStatus/${id}`, {
@@ -284,12 +268,7 @@ describe('the bound device', () => {
 			expect(await attempt('restGetSign', 'device')).toBe('403');
 			expect(await attempt('mqttPublishStatus', 'device')).toBe('0x87');
 		} finally {
-			await operation(server, {
-				operation: 'upsert',
-				database: 'data',
-				table: 'DeviceAccount',
-				records: [{ id: accounts.device.username, sign: OWN }],
-			});
+			await bindDevice(server, accounts.device.username, OWN);
 		}
 	});
 

@@ -10,16 +10,9 @@
 import mqtt from 'mqtt';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import {
-	basicAuth,
-	mqttConnectCode,
-	operation,
-	operationAnswer,
-	rest,
-	type OperationAnswer,
-} from '../harness/clients.ts';
+import { basicAuth, mqttConnectCode, operationAnswer, rest, type OperationAnswer } from '../harness/clients.ts';
 import type { Credentials } from '../harness/harper.ts';
-import { addUser, dropUser } from '../harness/users.ts';
+import { addUser, bindDevice, dropUser } from '../harness/users.ts';
 
 const server = inject('harper');
 const run = Math.random().toString(36).slice(2, 8);
@@ -54,12 +47,7 @@ beforeAll(async () => {
 	] as const) {
 		await addUser(server, user, role);
 	}
-	await operation(server, {
-		operation: 'upsert',
-		database: 'data',
-		table: 'DeviceAccount',
-		records: [{ id: device.username, sign: OWN }],
-	});
+	await bindDevice(server, device.username, OWN);
 	for (const id of SIGNS) {
 		expect((await rest(server, 'PUT', `/LedSign/${id}`, { text: `sign ${id}` })).status).toBe(200);
 		const status = { online: true, shownVersion: 1, firmware: 'sr', width: 32, height: 8 };
