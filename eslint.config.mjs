@@ -15,7 +15,7 @@ export default defineConfig([
 		},
 	},
 	{
-		files: ['test/**/*.ts', 'vitest.config.ts'],
+		files: ['test/**/*.ts', 'harness/**/*.ts', 'vitest.config.ts'],
 		languageOptions: { parserOptions: { project: './test/tsconfig.json' } },
 	},
 	{

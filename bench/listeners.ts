@@ -7,7 +7,7 @@ import { EventSource } from 'eventsource';
 import mqtt, { type MqttClient } from 'mqtt';
 import WebSocket from 'ws';
 import type { LedSignRecord } from '../src/shared/sign-rules.ts';
-import { basicAuth, type ServerInfo } from '../test/harness/clients.ts';
+import { basicAuth, type ServerInfo } from '../harness/clients.ts';
 
 export type ListenerKind = 'mqtt' | 'ws' | 'sse';
 export type OnRecord = (record: LedSignRecord, at: number) => void;

@@ -1,5 +1,5 @@
 /** Small measuring tools for the benchmarks: percentiles, timing, process memory, bounded waits. */
-import { readFileSync } from 'node:fs';
+import { rssMiB as residentMiB } from '../harness/memory.ts';
 
 export interface Percentiles {
 	samples: number;
@@ -17,13 +17,9 @@ export function percentiles(values: number[]): Percentiles {
 
 export const round = (value: number, digits = 1): number => Math.round(value * 10 ** digits) / 10 ** digits;
 
-/** Resident memory of a process, in MiB (Linux). */
+/** Resident memory of a process, in MiB (Linux), to a tenth. */
 export function rssMiB(pid: number | undefined): number {
-	if (!pid) return NaN;
-	const line = readFileSync(`/proc/${pid}/status`, 'utf8')
-		.split('\n')
-		.find((entry) => entry.startsWith('VmRSS:'));
-	return line ? round(Number(line.replace(/\D+/g, '')) / 1024) : NaN;
+	return pid ? round(residentMiB(pid)) : NaN;
 }
 
 export function sleep(ms: number): Promise<void> {

@@ -12,8 +12,9 @@ import { performance } from 'node:perf_hooks';
 import mqtt from 'mqtt';
 import WebSocket from 'ws';
 import { SignDevice } from '../devices/simulator/sign-device.ts';
-import { basicAuth, operation, rest, type ServerInfo } from '../test/harness/clients.ts';
-import { startHarper, type HarperInstance } from '../test/harness/harper.ts';
+import { basicAuth, rest, type ServerInfo } from '../harness/clients.ts';
+import { startHarper, type HarperInstance } from '../harness/harper.ts';
+import { addUser } from '../harness/users.ts';
 import { barChart } from './chart.ts';
 import { listen, mqttListener, type Listener, type ListenerKind } from './listeners.ts';
 import { Arrivals, inBatches, percentiles, rssMiB, round, sleep, type Percentiles } from './measure.ts';
@@ -504,7 +505,7 @@ async function securityCostSection(harper: HarperInstance): Promise<void> {
 		'The same writes as an operator, against an administrator: the role check, the device binding lookup, the size check and the two rate-limit buckets per change (limits raised out of reach, so nothing is refused). Best of three alternating runs each.'
 	);
 	const operator = { username: 'bench-operator', password: 'bench-operator-password' };
-	await operation(harper, { operation: 'add_user', role: 'marquee_operator', active: true, ...operator });
+	await addUser(harper, operator, 'marquee_operator');
 	const securityRows: (string | number)[][] = [];
 	for (const [path, asAdmin, asOperator] of [
 		[

@@ -5,20 +5,22 @@
  * connection quota per account (CONNACK 0x97, HTTP 429). This file runs a Harper of its own with small limits
  * (MARQUEE_LIMITS), so the tests stay quick; docs/security.md gives the shipped values.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import mqtt from 'mqtt';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import {
 	basicAuth,
+	mqttConnectCode,
 	mqttPeer,
 	mqttPublish,
-	operation,
 	rest,
+	tryMqttPeer,
 	wsPeer,
+	type Credentials,
 	type MqttPeer,
 	type RestResponse,
-} from './harness/clients.ts';
-import { startHarper, type Credentials, type HarperInstance } from './harness/harper.ts';
+} from '../harness/clients.ts';
+import { useHarper } from '../harness/use-harper.ts';
+import { addUser } from '../harness/users.ts';
 
 const LIMITS = {
 	writesPerAccount: { perSecond: 4, burst: 12 },
@@ -29,13 +31,13 @@ const LIMITS = {
 };
 const DEADLINE_MS = 5000;
 
-let harper: HarperInstance;
+const harper = useHarper({ env: { MARQUEE_LIMITS: JSON.stringify(LIMITS) } });
 let accountNumber = 0;
 
 /** A new operator account, so each test starts with full buckets and no connections. */
 async function newOperator(): Promise<Credentials> {
 	const user = { username: `al-operator-${++accountNumber}`, password: 'al-operator-password' };
-	await operation(harper, { operation: 'add_user', role: 'marquee_operator', active: true, ...user });
+	await addUser(harper, user, 'marquee_operator');
 	return user;
 }
 
@@ -55,14 +57,6 @@ const disconnectReason = (peer: MqttPeer): Promise<number | undefined> =>
 		peer.client.on('disconnect', (packet) => resolve(packet.reasonCode));
 		peer.client.on('close', () => resolve(undefined));
 	});
-
-beforeAll(async () => {
-	harper = await startHarper({ env: { MARQUEE_LIMITS: JSON.stringify(LIMITS) } });
-});
-
-afterAll(async () => {
-	await harper.destroy();
-});
 
 describe('changes per sign', () => {
 	it('refuses a REST change beyond the burst with 429, Retry-After and a JSON reason, and stores nothing', async () => {
@@ -231,13 +225,7 @@ describe('message size', () => {
 });
 
 describe('connections per account', () => {
-	async function mqttConnect(user: Credentials): Promise<MqttPeer | number> {
-		try {
-			return await mqttPeer(harper, { user });
-		} catch (err) {
-			return (err as { code: number }).code;
-		}
-	}
+	const mqttConnect = (user: Credentials): Promise<MqttPeer | number | string> => tryMqttPeer(harper, { user });
 
 	it('refuses an MQTT connection beyond the quota with CONNACK 0x97, and admits one again after a close', async () => {
 		const user = await newOperator();
@@ -282,42 +270,20 @@ describe('connections per account', () => {
 			await mqttClient.close();
 		}
 		// Every one of them was released: the account can open its full quota again.
-		await expect
-			.poll(
-				async () => {
-					const peer = await mqttConnect(user);
-					if (typeof peer === 'number') return peer;
-					await peer.close();
-					return 0;
-				},
-				{ timeout: DEADLINE_MS }
-			)
-			.toBe(0);
+		await expect.poll(() => mqttConnectCode(harper, { user }), { timeout: DEADLINE_MS }).toBe(0);
 	});
 
 	it('refuses a flood of 100 simultaneous connections beyond the quota, and the server keeps answering', async () => {
 		const user = await newOperator();
 		const attempts = await Promise.all(
-			Array.from({ length: 100 }, () =>
-				mqtt
-					.connectAsync(harper.mqttUrl, {
-						protocolVersion: 5,
-						reconnectPeriod: 0,
-						connectTimeout: DEADLINE_MS,
-						...user,
-					})
-					.then(
-						(client) => client,
-						(err: { code?: number }) => err.code ?? -1
-					)
-			)
+			Array.from({ length: 100 }, () => tryMqttPeer(harper, { user, connectTimeout: DEADLINE_MS }))
 		);
 		const connected = attempts.filter((attempt) => typeof attempt === 'object');
 		expect(connected.length).toBeLessThanOrEqual(LIMITS.connectionsPerAccount);
 		expect(attempts.filter((attempt) => attempt === 0x97).length).toBeGreaterThanOrEqual(
 			100 - LIMITS.connectionsPerAccount
 		);
-		await Promise.all(connected.map((client) => client.endAsync()));
+		await Promise.all(connected.map((peer) => peer.close()));
 		expect((await rest(harper, 'GET', '/SignRules', undefined, { user: null })).status).toBe(200);
 	});
 });

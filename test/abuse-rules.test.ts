@@ -6,6 +6,7 @@ import { ConnectionQuota } from '../src/admission/connection-quota.ts';
 import { packetSizeGuard } from '../src/harper/mqtt-packet-size.ts';
 import { RateLimiter } from '../src/admission/rate-limiter.ts';
 import { SharedRateLimiter, sharedLimiterBytes } from '../src/admission/shared-rate-limiter.ts';
+import { fixedHeader } from '../harness/mqtt-wire.ts';
 
 describe('RateLimiter', () => {
 	it('allows a burst, then one change per 1/perSecond, and says how long to wait', () => {
@@ -149,17 +150,8 @@ describe('limitsFrom (MARQUEE_LIMITS)', () => {
 });
 
 describe('packetSizeGuard', () => {
-	/** An MQTT fixed header: packet type byte and the remaining length as MQTT's variable-length integer. */
-	const header = (length: number): number[] => {
-		const bytes = [0x30];
-		do {
-			let byte = length % 128;
-			length = Math.floor(length / 128);
-			if (length > 0) byte |= 0x80;
-			bytes.push(byte);
-		} while (length > 0);
-		return bytes;
-	};
+	/** An MQTT fixed header: PUBLISH's type byte and the remaining length as MQTT's variable-length integer. */
+	const header = (length: number): number[] => [...fixedHeader(0x30, length)];
 	const packet = (length: number): Uint8Array =>
 		Uint8Array.from([...header(length), ...new Array<number>(length).fill(7)]);
 

@@ -4,8 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { SIGN_RULES, type LedSignRecord } from '../src/shared/sign-rules.ts';
-import { mqttPeer, mqttPublish, mqttPublishAck, rest, wsPeer, type MqttPeer, type WsPeer } from './harness/clients.ts';
-import { openReader, waitForText, type Reader, type ReaderKind } from './harness/readers.ts';
+import { mqttPeer, mqttPublish, mqttPublishAck, rest, wsPeer, type MqttPeer, type WsPeer } from '../harness/clients.ts';
+import { openReader, waitForText, type Reader, type ReaderKind } from '../harness/readers.ts';
 
 const server = inject('harper');
 

@@ -8,29 +8,32 @@
  * The caps are the shipped ones but for time: connections that have not logged in are closed after 2 s here (10 s
  * shipped) and capped at 40 per address, per thread, so the tests stay quick.
  */
-import { readFileSync } from 'node:fs';
 import { connect as tcpConnect, type Socket } from 'node:net';
-import mqtt from 'mqtt';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ABUSE_LIMITS } from '../src/admission/limits.ts';
-import { operation, rest } from './harness/clients.ts';
-import { startHarper, type HarperInstance } from './harness/harper.ts';
+import { mqttPeer, rest } from '../harness/clients.ts';
+import { withDeadline } from '../harness/deadline.ts';
+import { rssMiB } from '../harness/memory.ts';
+import { subackCodes, subackReason } from '../harness/mqtt-codes.ts';
+import { useHarper } from '../harness/use-harper.ts';
+import { addUser } from '../harness/users.ts';
 
 const THREADS = 2;
 const PER_ADDRESS = 40;
 const IDLE_SECONDS = 2;
 const DEADLINE_MS = 10_000;
 
-let harper: HarperInstance;
+const harper = useHarper({
+	config: { threads: { count: THREADS } },
+	env: {
+		MARQUEE_LIMITS: JSON.stringify({ unauthenticatedPerAddress: PER_ADDRESS, unauthenticatedSeconds: IDLE_SECONDS }),
+	},
+});
 const operator = { username: 'bm-operator', password: 'bm-operator-Pass' };
 const rows: { case: string; beforeMb: number; afterMb: number }[] = [];
 
-function rssMb(): number {
-	// Harper's worker threads live in the process the harness started, so its VmRSS is the whole server.
-	const status = readFileSync(`/proc/${harper.pid() ?? 'missing'}/status`, 'utf8');
-	return Math.round(Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1]) / 1024);
-}
+const rssMb = (): number => Math.round(rssMiB(harper.pid()));
 
 /** Runs `work`, and records Harper's memory before and after it. */
 async function measured(name: string, work: () => Promise<void>): Promise<number> {
@@ -69,13 +72,7 @@ function silentSockets(port: number, count: number, localAddress = '127.0.0.1'):
 }
 
 beforeAll(async () => {
-	harper = await startHarper({
-		config: { threads: { count: THREADS } },
-		env: {
-			MARQUEE_LIMITS: JSON.stringify({ unauthenticatedPerAddress: PER_ADDRESS, unauthenticatedSeconds: IDLE_SECONDS }),
-		},
-	});
-	await operation(harper, { operation: 'add_user', role: 'marquee_operator', active: true, ...operator });
+	await addUser(harper, operator, 'marquee_operator');
 	// Warm every path up, so the baselines include what serving them loads.
 	await rest(harper, 'PUT', '/LedSign/bm-sign', { text: 'memory' });
 	await fetch(`${harper.httpUrl}/Session`, {
@@ -85,9 +82,8 @@ beforeAll(async () => {
 	});
 });
 
-afterAll(async () => {
+afterAll(() => {
 	console.table(rows.map((row) => ({ ...row, growthMb: row.afterMb - row.beforeMb })));
-	await harper?.destroy();
 });
 
 describe('the login limiter', () => {
@@ -110,7 +106,7 @@ describe('the login limiter', () => {
 
 describe('one MQTT connection', () => {
 	it(`holds at most ${ABUSE_LIMITS.subscriptionsPerConnection} subscriptions: the rest get SUBACK 0x97 saying why`, async () => {
-		const client = await mqtt.connectAsync(harper.mqttUrl, { ...operator, protocolVersion: 5, reconnectPeriod: 0 });
+		const { client } = await mqttPeer(harper, { user: operator, connectTimeout: 30_000 });
 		const granted: number[] = [];
 		const reasons = new Set<string>();
 		try {
@@ -121,9 +117,9 @@ describe('one MQTT connection', () => {
 						const suback = await client.subscribeAsync(topics, { qos: 0 });
 						granted.push(...suback.map((grant) => grant.qos));
 					} catch (err) {
-						const packet = (err as { packet?: { granted?: number[]; properties?: { reasonString?: string } } }).packet;
-						granted.push(...(packet?.granted ?? []));
-						if (packet?.properties?.reasonString) reasons.add(packet.properties.reasonString);
+						granted.push(...(subackCodes(err) ?? []));
+						const reason = subackReason(err);
+						if (reason) reasons.add(reason);
 					}
 				}
 			});
@@ -196,12 +192,3 @@ describe('connections that never log in', () => {
 		expect(await withDeadline(other!.closed, idleMs + DEADLINE_MS)).toBeGreaterThanOrEqual(idleMs - 200);
 	});
 });
-
-/** `promise`, or a rejection after `ms`. */
-function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
-	let timer: NodeJS.Timeout | undefined;
-	const deadline = new Promise<never>((_, reject) => {
-		timer = setTimeout(() => reject(new Error(`not settled within ${ms} ms`)), ms);
-	});
-	return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
-}

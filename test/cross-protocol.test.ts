@@ -11,8 +11,8 @@ import {
 	type MqttPeer,
 	type RestResponse,
 	type WsPeer,
-} from './harness/clients.ts';
-import { READER_KINDS, openReader, waitForText, type Reader } from './harness/readers.ts';
+} from '../harness/clients.ts';
+import { READER_KINDS, openReader, waitForText, type Reader } from '../harness/readers.ts';
 
 const server = inject('harper');
 

@@ -4,7 +4,7 @@
  * whoever is signed in; JSON still works.
  */
 import { describe, expect, inject, it } from 'vitest';
-import { rest } from './harness/clients.ts';
+import { rest } from '../harness/clients.ts';
 
 const server = inject('harper');
 

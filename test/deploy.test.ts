@@ -5,14 +5,13 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { LedSignRecord } from '../src/shared/sign-rules.ts';
-import { mqttPeer, mqttPublish, operation, rest, type MqttPeer } from './harness/clients.ts';
-import { startHarper, type HarperInstance } from './harness/harper.ts';
+import { mqttPeer, mqttPublish, operation, rest, type MqttPeer } from '../harness/clients.ts';
+import { PROJECT, requestStatus } from '../harness/harper.ts';
+import { useHarper } from '../harness/use-harper.ts';
 
-const PROJECT = resolve(import.meta.dirname, '..');
-let target: HarperInstance;
+const target = useHarper({ withApp: false });
 
 interface Run {
 	code: number | null;
@@ -52,23 +51,11 @@ async function subscribedPeer(topic: string, deadlineMs: number): Promise<MqttPe
 async function untilServing(deadlineMs: number): Promise<void> {
 	const deadline = Date.now() + deadlineMs;
 	while (Date.now() < deadline) {
-		const status = await fetch(`${target.httpUrl}/SignRules`).then(
-			(response) => response.status,
-			() => 0
-		);
-		if (status === 200) return;
+		if ((await requestStatus(`${target.httpUrl}/SignRules`)) === 200) return;
 		await new Promise((done) => setTimeout(done, 250));
 	}
 	throw new Error(`the deployed app did not serve /SignRules within ${deadlineMs} ms:\n${target.log().slice(-3000)}`);
 }
-
-beforeAll(async () => {
-	target = await startHarper({ withApp: false });
-});
-
-afterAll(async () => {
-	await target?.destroy();
-});
 
 describe('npm run deploy', () => {
 	it('fails loudly on wrong credentials, without printing them', async () => {

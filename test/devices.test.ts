@@ -7,13 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SignDevice } from '../devices/simulator/sign-device.ts';
 import { sessionIdFor } from '../src/access/client-ids.ts';
 import type { LedSignRecord, SignStatusRecord } from '../src/shared/sign-rules.ts';
-import { saveArtifact } from './harness/browser.ts';
-import { mqttPeer, mqttPublish, mqttPublishAck, operation, rest, wsPeer } from './harness/clients.ts';
-import { startHarper, type HarperInstance } from './harness/harper.ts';
-import { startSimulator, type SimulatorProcess } from './harness/simulator.ts';
-import { startTcpProxy } from './harness/tcp-proxy.ts';
+import { saveArtifact } from '../harness/browser.ts';
+import { mqttPeer, mqttPublish, mqttPublishAck, operation, rest, wsPeer } from '../harness/clients.ts';
+import { startSimulator, type SimulatorProcess } from '../harness/simulator.ts';
+import { startTcpProxy } from '../harness/tcp-proxy.ts';
+import { useHarper } from '../harness/use-harper.ts';
 
-let harper: HarperInstance;
+const harper = useHarper();
 const running: SimulatorProcess[] = [];
 const measured: Record<string, unknown> = {};
 
@@ -80,7 +80,6 @@ async function showing(sim: SimulatorProcess, text: string): Promise<number> {
 }
 
 beforeAll(async () => {
-	harper = await startHarper();
 	await afterWillReplay();
 });
 
@@ -88,7 +87,6 @@ afterAll(async () => {
 	await Promise.all(running.map((sim) => sim.kill('SIGKILL')));
 	saveArtifact('device-timings.json', measured);
 	console.log(`device timings: ${JSON.stringify(measured)}`);
-	await harper?.destroy();
 });
 
 describe('the simulator', () => {

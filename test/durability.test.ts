@@ -8,10 +8,10 @@
  */
 import { Agent, request as httpRequest } from 'node:http';
 import mqtt, { type MqttClient } from 'mqtt';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { LedSignRecord } from '../src/shared/sign-rules.ts';
-import { rest } from './harness/clients.ts';
-import { startHarper, type HarperInstance } from './harness/harper.ts';
+import { rest } from '../harness/clients.ts';
+import { useHarper } from '../harness/use-harper.ts';
 
 const REST_WRITERS = 4;
 const MQTT_WRITERS = 4;
@@ -35,15 +35,7 @@ interface WriterResult {
 	inFlight: number;
 }
 
-let harper: HarperInstance;
-
-beforeAll(async () => {
-	harper = await startHarper();
-});
-
-afterAll(async () => {
-	await harper?.destroy();
-});
+const harper = useHarper();
 
 const signsOf = (writer: string): string[] =>
 	Array.from({ length: SIGNS_PER_WRITER }, (_, index) => `durable-${writer}-${index}`);

@@ -14,7 +14,7 @@ import { fontHeader, goldenFrames } from '../devices/golden/generate.ts';
 import { rulesHeader } from '../devices/golden/rules-header.ts';
 import { frameAt, frameToText } from '../src/shared/display/frames.ts';
 import type { LedSignRecord, SignStatusRecord } from '../src/shared/sign-rules.ts';
-import { Inbox, rest } from './harness/clients.ts';
+import { Inbox, rest } from '../harness/clients.ts';
 
 const server = inject('harper');
 const PROJECT = resolve(import.meta.dirname, '..');

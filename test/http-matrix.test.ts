@@ -10,9 +10,10 @@ import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import mqtt from 'mqtt';
 import WebSocket from 'ws';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { basicAuth, operation, rest } from './harness/clients.ts';
-import { startHarper, type Credentials, type HarperInstance } from './harness/harper.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { basicAuth, operation, rest, type Credentials } from '../harness/clients.ts';
+import { useHarper } from '../harness/use-harper.ts';
+import { addUser, bindDevice } from '../harness/users.ts';
 import {
 	expectedStatus,
 	FORMS,
@@ -25,26 +26,26 @@ import {
 	type Method,
 	type Table,
 } from './security/http-matrix.ts';
+import { credentialsOf as matrixCredentials, matrixAccounts } from './security/accounts.ts';
 
 const OWN = 'hm-own';
 const OTHER = 'hm-other';
 const SIGNS = { [OWN]: { text: 'own sign', brightness: 11 }, [OTHER]: { text: 'other sign', brightness: 22 } };
 const STATUS = { online: true, shownVersion: 1, firmware: 'hm', width: 32, height: 8 };
 
-let harper: HarperInstance;
+// Two worker threads, as `npm start` runs on this machine; the limits out of the way of 1,680 requests.
+const harper = useHarper({
+	config: { threads: { count: 2 } },
+	env: {
+		MARQUEE_LIMITS: JSON.stringify({
+			writesPerAccount: { perSecond: 1000, burst: 1000 },
+			writesPerSign: { perSecond: 1000, burst: 1000 },
+		}),
+	},
+});
 
-const accounts = {
-	operator: { username: 'hm-operator', password: 'hm-operator-Pass', role: 'marquee_operator' },
-	viewer: { username: 'hm-viewer', password: 'hm-viewer-Pass', role: 'marquee_viewer' },
-	device: { username: 'hm-device', password: 'hm-device-Pass', role: 'marquee_device' },
-	deviceUnbound: { username: 'hm-unbound', password: 'hm-unbound-Pass', role: 'marquee_device' },
-};
-
-function credentialsOf(actor: HttpActor): Credentials | null {
-	if (actor === 'admin') return harper.admin;
-	if (actor === 'anonymous') return null;
-	return accounts[actor === 'deviceOther' ? 'device' : actor];
-}
+const accounts = matrixAccounts('hm', 'Pass');
+const credentialsOf = (actor: HttpActor): Credentials | null => matrixCredentials(actor, accounts, harper.admin);
 
 const targetId = (actor: HttpActor): string => (actor === 'deviceOther' ? OTHER : OWN);
 
@@ -117,30 +118,9 @@ async function restore(): Promise<void> {
 }
 
 beforeAll(async () => {
-	// Two worker threads, as `npm start` runs on this machine; the limits out of the way of 1,680 requests.
-	harper = await startHarper({
-		config: { threads: { count: 2 } },
-		env: {
-			MARQUEE_LIMITS: JSON.stringify({
-				writesPerAccount: { perSecond: 1000, burst: 1000 },
-				writesPerSign: { perSecond: 1000, burst: 1000 },
-			}),
-		},
-	});
-	for (const { username, password, role } of Object.values(accounts)) {
-		await operation(harper, { operation: 'add_user', username, password, role, active: true });
-	}
-	await operation(harper, {
-		operation: 'upsert',
-		database: 'data',
-		table: 'DeviceAccount',
-		records: [{ id: accounts.device.username, sign: OWN }],
-	});
+	for (const account of Object.values(accounts)) await addUser(harper, account, account.role);
+	await bindDevice(harper, accounts.device.username, OWN);
 	await restore();
-});
-
-afterAll(async () => {
-	await harper?.destroy();
 });
 
 describe.each(TABLES)('%s over HTTP', (table) => {

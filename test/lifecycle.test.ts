@@ -2,21 +2,13 @@
  * State outlives the server, and a sign that connects later is brought up to date at once.
  * This file starts a Harper of its own, so restarting it does not disturb the shared one.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { LedSignRecord } from '../src/shared/sign-rules.ts';
-import { mqttPeer, mqttPublish, rest } from './harness/clients.ts';
-import { startHarper, type HarperInstance } from './harness/harper.ts';
-import { READER_KINDS, openReader, waitForText } from './harness/readers.ts';
+import { mqttPeer, mqttPublish, rest } from '../harness/clients.ts';
+import { useHarper } from '../harness/use-harper.ts';
+import { READER_KINDS, openReader, waitForText } from '../harness/readers.ts';
 
-let harper: HarperInstance;
-
-beforeAll(async () => {
-	harper = await startHarper();
-});
-
-afterAll(async () => {
-	await harper.destroy();
-});
+const harper = useHarper();
 
 describe('a restart of Harper', () => {
 	it('keeps every sign, its version and when it changed', async () => {

@@ -9,11 +9,12 @@ import { createServer, type Server } from 'node:http';
 import { once } from 'node:events';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser } from './harness/browser.ts';
-import { rest, type RestResponse } from './harness/clients.ts';
-import { startHarper, type HarperInstance } from './harness/harper.ts';
+import { launchBrowser } from '../harness/browser.ts';
+import { rest, type RestResponse } from '../harness/clients.ts';
+import { useHarper } from '../harness/use-harper.ts';
 
-let dev: HarperInstance;
+// Harper reads this variable before its config (a string, so any value turns it on): dev mode's default.
+const dev = useHarper({ env: { AUTHENTICATION_AUTHORIZELOCAL: 'true' } });
 const SIGN = 'lo-target';
 let origin: string;
 
@@ -24,14 +25,8 @@ const local = (method: string, path: string, headers: Record<string, string>, bo
 const text = async (): Promise<string> => ((await rest(dev, 'GET', `/LedSign/${SIGN}`)).body as { text: string }).text;
 
 beforeAll(async () => {
-	// Harper reads this variable before its config (a string, so any value turns it on): dev mode's default.
-	dev = await startHarper({ env: { AUTHENTICATION_AUTHORIZELOCAL: 'true' } });
 	origin = dev.httpUrl;
 	await rest(dev, 'PUT', `/LedSign/${SIGN}`, { text: 'untouched' });
-});
-
-afterAll(async () => {
-	await dev?.destroy();
 });
 
 describe('with a raw client', () => {

@@ -11,9 +11,10 @@
 import { connect as tcpConnect } from 'node:net';
 import { MqttClient } from 'mqtt';
 import WebSocket from 'ws';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { basicAuth, operation, rest } from './harness/clients.ts';
-import { startHarper, type Credentials, type HarperInstance } from './harness/harper.ts';
+import { describe, expect, it } from 'vitest';
+import { basicAuth, rest, type Credentials } from '../harness/clients.ts';
+import { useHarper } from '../harness/use-harper.ts';
+import { addUser } from '../harness/users.ts';
 
 const THREADS = 2;
 const FAILED_LOGINS = { perSecond: 0.05, burst: 4 };
@@ -23,12 +24,15 @@ const FAILED_LOGINS = { perSecond: 0.05, burst: 4 };
  */
 const GUESSES = FAILED_LOGINS.burst;
 
-let harper: HarperInstance;
+const harper = useHarper({
+	config: { threads: { count: THREADS } },
+	env: { MARQUEE_LIMITS: JSON.stringify({ failedLogins: FAILED_LOGINS }) },
+});
 let accountNumber = 0;
 
 async function newOperator(): Promise<Credentials> {
 	const user = { username: `lt-operator-${++accountNumber}`, password: `lt-Pass-${accountNumber}-right` };
-	await operation(harper, { operation: 'add_user', role: 'marquee_operator', active: true, ...user });
+	await addUser(harper, user, 'marquee_operator');
 	return user;
 }
 
@@ -74,17 +78,6 @@ function mqttLogin(
 /** A panel login (POST /Session) from `address`. */
 const panelLogin = async (user: Credentials, address: string): Promise<number> =>
 	(await rest(harper, 'POST', '/Session', user, { user: null, localAddress: address })).status;
-
-beforeAll(async () => {
-	harper = await startHarper({
-		config: { threads: { count: THREADS } },
-		env: { MARQUEE_LIMITS: JSON.stringify({ failedLogins: FAILED_LOGINS }) },
-	});
-});
-
-afterAll(async () => {
-	await harper?.destroy();
-});
 
 describe('Basic auth', () => {
 	it('answers a guesser 429 with Retry-After past the limit, even for the right password; not the user elsewhere', async () => {

@@ -10,9 +10,18 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { SessionView } from '../src/shared/session-view.ts';
-import { launchBrowser, screenshot } from './harness/browser.ts';
-import { basicAuth, mqttPeer, mqttPublish, operation, rest, type ServerInfo } from './harness/clients.ts';
-import { startHarper, type Credentials, type HarperInstance } from './harness/harper.ts';
+import { launchBrowser, screenshot } from '../harness/browser.ts';
+import {
+	basicAuth,
+	mqttPeer,
+	mqttPublish,
+	operation,
+	rest,
+	type Credentials,
+	type ServerInfo,
+} from '../harness/clients.ts';
+import { useHarper } from '../harness/use-harper.ts';
+import { addUser } from '../harness/users.ts';
 
 const server = inject('harper');
 const run = Math.random().toString(36).slice(2, 8);
@@ -27,10 +36,6 @@ const ANONYMOUS_VIEW = {
 	sign: null,
 	autoLogin: false,
 };
-
-async function addUser(target: ServerInfo, user: Credentials, role: string): Promise<void> {
-	await operation(target, { operation: 'add_user', role, active: true, ...user });
-}
 
 /** POST /Session with fetch (a plain client: no cookie jar, so cookies are handled by hand). */
 function postSession(target: ServerInfo, body: string, contentType = 'application/json'): Promise<Response> {
@@ -361,17 +366,12 @@ describe('the panel behind its login', () => {
 });
 
 describe('in dev mode (authorizeLocal), logged at trace', () => {
-	let dev: HarperInstance;
+	// Harper reads this variable before its config (a string, so any value turns it on): dev mode's default.
+	const dev = useHarper({ env: { AUTHENTICATION_AUTHORIZELOCAL: 'true' }, logLevel: 'trace' });
 	const secret: Credentials = { username: 'log-watch', password: `Tr4ce-${run}-never-logged` };
 
 	beforeAll(async () => {
-		// Harper reads this variable before its config (a string, so any value turns it on): dev mode's default.
-		dev = await startHarper({ env: { AUTHENTICATION_AUTHORIZELOCAL: 'true' }, logLevel: 'trace' });
 		await addUser(dev, secret, 'marquee_operator');
-	});
-
-	afterAll(async () => {
-		await dev?.destroy();
 	});
 
 	it('lets a local request in without a login, and says so', async () => {

@@ -11,11 +11,11 @@ import {
 	saveArtifact,
 	screenshot,
 	type PanelPage,
-} from './harness/browser.ts';
-import { mqttPeer, mqttPublish, rest } from './harness/clients.ts';
-import { startHarper, type HarperInstance } from './harness/harper.ts';
+} from '../harness/browser.ts';
+import { mqttPeer, mqttPublish, rest } from '../harness/clients.ts';
+import { useHarper } from '../harness/use-harper.ts';
 
-let harper: HarperInstance;
+const harper = useHarper();
 let browser: Browser;
 let context: BrowserContext;
 const opened: PanelPage[] = [];
@@ -42,7 +42,6 @@ async function stored(id: string): Promise<LedSignRecord> {
 const previewLabel = (page: Page): Promise<string | null> => page.locator('#preview').getAttribute('aria-label');
 
 beforeAll(async () => {
-	harper = await startHarper();
 	browser = await launchBrowser();
 	context = await loggedInContext(browser, harper);
 });
@@ -58,7 +57,6 @@ afterEach(async () => {
 
 afterAll(async () => {
 	await browser?.close();
-	await harper?.destroy();
 });
 
 describe('the panel', () => {

@@ -6,8 +6,9 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import mqtt from 'mqtt';
 import WebSocket from 'ws';
-import { mqttPeer, mqttPublish, operation, rest, wsPeer, type MqttPeer, type WsPeer } from './harness/clients.ts';
-import type { Credentials } from './harness/harper.ts';
+import { mqttPeer, mqttPublish, operation, rest, wsPeer, type MqttPeer, type WsPeer } from '../harness/clients.ts';
+import type { Credentials } from '../harness/harper.ts';
+import { addUser } from '../harness/users.ts';
 
 const server = inject('harper');
 const viewer: Credentials = { username: 'perm-viewer', password: 'viewer-password-1' };
@@ -23,7 +24,7 @@ beforeAll(async () => {
 			},
 		},
 	});
-	await operation(server, { operation: 'add_user', role: 'perm_viewer', active: true, ...viewer });
+	await addUser(server, viewer, 'perm_viewer');
 	await rest(server, 'PUT', '/LedSign/guarded', { text: 'as set by admin' });
 });
 

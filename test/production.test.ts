@@ -11,167 +11,52 @@ import { once } from 'node:events';
 import { mkdtempSync, readdirSync, readlinkSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { request as httpsRequest } from 'node:https';
 import { connect as netConnect } from 'node:net';
 import { connect as tlsConnect, type PeerCertificate } from 'node:tls';
-import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localAuthPosture, isUnsafeOutsideDev } from '../src/harper/local-auth.ts';
 import {
-	freePort,
-	PROJECT,
-	requestStatus,
-	startHarper,
-	type Credentials,
-	type HarperInstance,
-} from './harness/harper.ts';
+	basicAuth,
+	mqttPeer,
+	mqttPublish,
+	operationAnswer,
+	rest,
+	sseFirstEvent,
+	mqttConnectCode,
+	wsFirstAnswer,
+	type ServerInfo,
+} from '../harness/clients.ts';
+import { freePort, PROJECT, requestStatus, type HarperInstance } from '../harness/harper.ts';
+import { subackCodes } from '../harness/mqtt-codes.ts';
+import { plainConnect } from '../harness/mqtt-wire.ts';
+import { useHarper } from '../harness/use-harper.ts';
+import { addUser } from '../harness/users.ts';
 
-/** Self-signed: accepted for the loopback server this file started, nowhere else. */
-const TRUST_SELF_SIGNED = { rejectUnauthorized: false } as const;
-
-interface Answer {
-	status: number;
-	body: unknown;
-}
-
-function basicAuth(user: Credentials): string {
-	return `Basic ${Buffer.from(`${user.username}:${user.password}`).toString('base64')}`;
-}
-
-/** One HTTPS request; `user: null` sends no credentials. */
-function https(
-	server: HarperInstance,
-	method: string,
-	path: string,
-	options: { user?: Credentials | null; body?: unknown; accept?: string } = {}
-): Promise<Answer> {
-	const user = options.user === undefined ? server.admin : options.user;
-	const headers: Record<string, string> = { accept: options.accept ?? 'application/json' };
-	if (user) headers.authorization = basicAuth(user);
-	const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
-	if (payload) headers['content-type'] = 'application/json';
-	return new Promise((resolve, reject) => {
-		const request = httpsRequest(
-			new URL(path, server.httpUrl),
-			{ method, headers, ...TRUST_SELF_SIGNED },
-			(response) => {
-				const chunks: Buffer[] = [];
-				response.on('data', (chunk: Buffer) => chunks.push(chunk));
-				response.on('end', () => {
-					const text = Buffer.concat(chunks).toString('utf8');
-					resolve({ status: response.statusCode ?? 0, body: parseJson(text) });
-				});
-			}
-		);
-		request.on('error', reject);
-		request.setTimeout(10_000, () => request.destroy(new Error(`${method} ${path} timed out`)));
-		request.end(payload);
-	});
-}
-
-function parseJson(text: string): unknown {
-	try {
-		return JSON.parse(text);
-	} catch {
-		return text;
-	}
-}
-
-/** Opens an SSE stream over HTTPS: its status, and (when 200) the first `data:` event, or null if none came. */
-function sse(
-	server: HarperInstance,
-	path: string,
-	user: Credentials | null
-): Promise<{ status: number; first: unknown }> {
-	const headers: Record<string, string> = { accept: 'text/event-stream' };
-	if (user) headers.authorization = basicAuth(user);
-	return new Promise((resolve, reject) => {
-		const request = httpsRequest(new URL(path, server.httpUrl), { headers, ...TRUST_SELF_SIGNED }, (response) => {
-			const status = response.statusCode ?? 0;
-			if (status !== 200) {
-				response.resume();
-				resolve({ status, first: null });
-				return;
-			}
-			let text = '';
-			const timer = setTimeout(() => finish(null), 5000);
-			function finish(first: unknown): void {
-				clearTimeout(timer);
-				request.destroy();
-				resolve({ status, first });
-			}
-			response.on('data', (chunk: Buffer) => {
-				text += chunk.toString('utf8');
-				const data = /^data: (.*)$/m.exec(text);
-				if (data?.[1]) finish(parseJson(data[1]));
-			});
-		});
-		request.on('error', reject);
-		request.end();
-	});
-}
-
-/** Opens a WebSocket over TLS: the first message when it opens, or how it was refused (HTTP status or close code). */
-function webSocket(
-	server: HarperInstance,
-	path: string,
-	user: Credentials | null
-): Promise<{ opened: boolean; refusal?: number; first?: unknown }> {
-	const headers: Record<string, string> = user ? { authorization: basicAuth(user) } : {};
-	const socket = new WebSocket(`${server.wsUrl}${path}`, { headers, ...TRUST_SELF_SIGNED });
-	return new Promise((resolve) => {
-		const timer = setTimeout(() => done({ opened: socket.readyState === WebSocket.OPEN }), 5000);
-		function done(result: { opened: boolean; refusal?: number; first?: unknown }): void {
-			clearTimeout(timer);
-			socket.terminate();
-			resolve(result);
-		}
-		socket.on('message', (data: Buffer) => done({ opened: true, first: parseJson(data.toString('utf8')) }));
-		socket.on('close', (code) => done({ opened: false, refusal: code }));
-		socket.on('unexpected-response', (_request, response) => done({ opened: false, refusal: response.statusCode }));
-		socket.on('error', () => undefined);
-	});
-}
-
-/** MQTT over TLS (mqtts://) or over secure WebSocket (wss://); no user means an anonymous CONNECT. */
-function mqttConnect(url: string, user: Credentials | null): Promise<MqttClient> {
-	const options: IClientOptions = {
-		protocolVersion: 5,
-		reconnectPeriod: 0,
-		connectTimeout: 5000,
-		...TRUST_SELF_SIGNED,
-		...(user ? { username: user.username, password: user.password } : {}),
-	};
-	return mqtt.connectAsync(url, options);
-}
-
-/** The reason code of a refused CONNECT (from the CONNACK), or the error message when there was none. */
-async function connectRefusal(url: string): Promise<number | string> {
-	try {
-		const client = await mqttConnect(url, null);
-		await client.endAsync();
-		return 'connected';
-	} catch (err) {
-		const code = (err as { code?: unknown }).code;
-		return typeof code === 'number' ? code : String((err as Error).message);
-	}
-}
+/** The reason code of a refused anonymous CONNECT (from the CONNACK), the error message when there was none, 0 if let in. */
+const connectRefusal = (server: ServerInfo, url: string): Promise<number | string> =>
+	mqttConnectCode(server, { url, user: null });
 
 /** Publishes retained with QoS 1 and subscribes back: the PUBACK reason code and the record delivered. */
-async function publishAndReceive(client: MqttClient, topic: string, payload: object): Promise<[number, unknown]> {
-	const ack = await client.publishAsync(topic, JSON.stringify(payload), { qos: 1, retain: true });
-	const received = new Promise<unknown>((resolve, reject) => {
-		const timer = setTimeout(() => reject(new Error(`nothing arrived on ${topic}`)), 5000);
-		client.on('message', (arrivedOn, message) => {
-			if (arrivedOn !== topic) return;
-			clearTimeout(timer);
-			resolve(parseJson(message.toString('utf8')));
-		});
-	});
-	await client.subscribeAsync(topic, { qos: 1 });
-	return [ack && 'reasonCode' in ack ? (ack.reasonCode ?? 0) : 0, await received];
+async function publishAndReceive(
+	server: ServerInfo,
+	url: string,
+	topic: string,
+	payload: object
+): Promise<[number, unknown]> {
+	const peer = await mqttPeer(server, { url });
+	try {
+		const code = await mqttPublish(peer, topic, JSON.stringify(payload), true);
+		await peer.client.subscribeAsync(topic, { qos: 1 });
+		const received = await peer.inbox.waitFor((message) => message.topic === topic, `a message on ${topic}`, 5000);
+		return [code, received.json];
+	} finally {
+		await peer.close();
+	}
 }
+
+/** The status the operations API answers to a request without credentials. */
+const anonymousOperation = async (server: ServerInfo): Promise<number> =>
+	(await operationAnswer(server, { operation: 'describe_all' }, null)).status;
 
 /** The TCP ports a process listens on (Linux: its socket inodes matched against /proc/net/tcp{,6} LISTEN rows). */
 function listeningPorts(pid: number): number[] {
@@ -213,9 +98,9 @@ function plainExchange(port: number, bytes: Buffer | string): Promise<string> {
 	});
 }
 
-function serverCertificate(port: number): Promise<PeerCertificate> {
+function serverCertificate(server: ServerInfo, port: number): Promise<PeerCertificate> {
 	return new Promise((resolve, reject) => {
-		const socket = tlsConnect({ host: '127.0.0.1', port, servername: 'localhost', ...TRUST_SELF_SIGNED }, () => {
+		const socket = tlsConnect({ host: '127.0.0.1', port, servername: 'localhost', ...server.tls }, () => {
 			resolve(socket.getPeerCertificate());
 			socket.end();
 		});
@@ -224,46 +109,7 @@ function serverCertificate(port: number): Promise<PeerCertificate> {
 }
 
 /** An MQTT 3.1.1 CONNECT packet with client id "plain" and no credentials. */
-const PLAIN_MQTT_CONNECT = Buffer.from([
-	0x10, 0x11, 0x00, 0x04, 0x4d, 0x51, 0x54, 0x54, 0x04, 0x02, 0x00, 0x3c, 0x00, 0x05, 0x70, 0x6c, 0x61, 0x69, 0x6e,
-]);
-
-/** One operation over HTTPS as `user`: the status and the parsed answer. */
-function operation(harper: HarperInstance, user: Credentials, body: object): Promise<Answer> {
-	return new Promise((resolve, reject) => {
-		const request = httpsRequest(
-			harper.operationsUrl,
-			{
-				method: 'POST',
-				headers: { 'content-type': 'application/json', 'authorization': basicAuth(user) },
-				...TRUST_SELF_SIGNED,
-			},
-			(response) => {
-				let text = '';
-				response.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
-				response.on('end', () => resolve({ status: response.statusCode ?? 0, body: parseJson(text) }));
-			}
-		);
-		request.on('error', reject);
-		request.end(JSON.stringify(body));
-	});
-}
-
-/** The status the operations API answers to a request without credentials, over HTTPS. */
-function anonymousOperation(harper: HarperInstance): Promise<number> {
-	return new Promise<number>((resolve, reject) => {
-		const request = httpsRequest(
-			harper.operationsUrl,
-			{ method: 'POST', headers: { 'content-type': 'application/json' }, ...TRUST_SELF_SIGNED },
-			(response) => {
-				response.resume();
-				resolve(response.statusCode ?? 0);
-			}
-		);
-		request.on('error', reject);
-		request.end('{"operation":"describe_all"}');
-	});
-}
+const PLAIN_MQTT_CONNECT = plainConnect('plain');
 
 describe('the authorizeLocal rule the guard applies (Harper 4.7)', () => {
 	it('reads the environment variable as text, so "false" turns it on', () => {
@@ -289,33 +135,28 @@ describe('the authorizeLocal rule the guard applies (Harper 4.7)', () => {
 });
 
 describe('a production Harper', () => {
-	let harper: HarperInstance;
+	const harper = useHarper({ production: true });
 	let wssUrl: string;
 
 	beforeAll(async () => {
-		harper = await startHarper({ production: true });
 		wssUrl = `${harper.wsUrl}/mqtt`;
-		expect((await https(harper, 'PUT', '/LedSign/front', { body: { text: 'as the admin left it' } })).status).toBe(200);
-	});
-
-	afterAll(async () => {
-		await harper?.destroy();
+		expect((await rest(harper, 'PUT', '/LedSign/front', { text: 'as the admin left it' })).status).toBe(200);
 	});
 
 	describe('refuses anonymous clients on 127.0.0.1 (authorizeLocal is off)', () => {
 		it('over REST, reading and writing, and the sign is unchanged', async () => {
-			const read = await https(harper, 'GET', '/LedSign/front', { user: null });
-			const write = await https(harper, 'PATCH', '/LedSign/front', { user: null, body: { text: 'anon' } });
+			const read = await rest(harper, 'GET', '/LedSign/front', undefined, { user: null });
+			const write = await rest(harper, 'PATCH', '/LedSign/front', { text: 'anon' }, { user: null });
 			expect([read.status, write.status]).toEqual([401, 401]);
-			expect((await https(harper, 'GET', '/LedSign/front')).body).toMatchObject({ text: 'as the admin left it' });
+			expect((await rest(harper, 'GET', '/LedSign/front')).body).toMatchObject({ text: 'as the admin left it' });
 		});
 
 		it('over SSE', async () => {
-			expect((await sse(harper, '/LedSign/front', null)).status).toBe(401);
+			expect((await sseFirstEvent(harper, '/LedSign/front', null)).status).toBe(401);
 		});
 
 		it('over WebSocket', async () => {
-			const { opened, refusal } = await webSocket(harper, '/LedSign/front', null);
+			const { opened, refusal } = await wsFirstAnswer(harper, '/LedSign/front', null);
 			expect(opened).toBe(false);
 			expect([401, 3000]).toContain(refusal);
 		});
@@ -323,11 +164,11 @@ describe('a production Harper', () => {
 		// CONNACK 0x86 "Bad user name or password" (Harper 4.7 alone would send MQTT 5 clients the 3.1.1 code 4;
 		// src/harper/mqtt-refusals.ts corrects it).
 		it('over MQTT on TLS (port 8883 in production)', async () => {
-			expect(await connectRefusal(harper.mqttUrl)).toBe(0x86);
+			expect(await connectRefusal(harper, harper.mqttUrl)).toBe(0x86);
 		});
 
 		it('over MQTT on secure WebSocket', async () => {
-			expect(await connectRefusal(wssUrl)).toBe(0x86);
+			expect(await connectRefusal(harper, wssUrl)).toBe(0x86);
 		});
 
 		it('at the operations API', async () => {
@@ -342,8 +183,7 @@ describe('a production Harper', () => {
 		];
 
 		beforeAll(async () => {
-			for (const { role, ...user } of accounts)
-				await operation(harper, harper.admin, { operation: 'add_user', role, active: true, ...user });
+			for (const account of accounts) await addUser(harper, account, account.role);
 		});
 
 		it.each(accounts)('refuses $role reads, writes and SQL with 403', async ({ username, password }) => {
@@ -352,13 +192,13 @@ describe('a production Harper', () => {
 				{ operation: 'update', database: 'data', table: 'LedSign', records: [{ id: 'front', brightness: 99999 }] },
 				{ operation: 'sql', sql: "UPDATE data.LedSign SET version = 1 WHERE id = 'front'" },
 			]) {
-				expect((await operation(harper, { username, password }, body)).status).toBe(403);
+				expect((await operationAnswer(harper, body, { username, password })).status).toBe(403);
 			}
-			expect((await https(harper, 'GET', '/LedSign/front')).body).toMatchObject({ brightness: 50 });
+			expect((await rest(harper, 'GET', '/LedSign/front')).body).toMatchObject({ brightness: 50 });
 		});
 
 		it('hashes their passwords with argon2id', async () => {
-			const { body } = await operation(harper, harper.admin, {
+			const { body } = await operationAnswer(harper, {
 				operation: 'sql',
 				sql: "SELECT username, hash_function FROM system.hdb_user WHERE username LIKE 'prod-%'",
 			});
@@ -370,20 +210,20 @@ describe('a production Harper', () => {
 
 	describe('serves the admin, with credentials, over TLS', () => {
 		it('over REST', async () => {
-			const changed = await https(harper, 'PATCH', '/LedSign/front', { body: { text: 'patched over https' } });
+			const changed = await rest(harper, 'PATCH', '/LedSign/front', { text: 'patched over https' });
 			expect(changed.status).toBe(200);
 			expect(changed.body).toMatchObject({ text: 'patched over https' });
-			expect((await https(harper, 'GET', '/LedSign/front')).body).toMatchObject({ text: 'patched over https' });
+			expect((await rest(harper, 'GET', '/LedSign/front')).body).toMatchObject({ text: 'patched over https' });
 		});
 
 		it('over SSE', async () => {
-			const { status, first } = await sse(harper, '/LedSign/front', harper.admin);
+			const { status, first } = await sseFirstEvent(harper, '/LedSign/front', harper.admin);
 			expect(status).toBe(200);
 			expect(first).toMatchObject({ id: 'front', value: { id: 'front' } });
 		});
 
 		it('over WebSocket', async () => {
-			const { opened, first } = await webSocket(harper, '/LedSign/front', harper.admin);
+			const { opened, first } = await wsFirstAnswer(harper, '/LedSign/front', harper.admin);
 			expect(opened).toBe(true);
 			expect(first).toMatchObject({ id: 'front', value: { id: 'front' } });
 		});
@@ -392,15 +232,11 @@ describe('a production Harper', () => {
 			['MQTT on TLS', 'mqttUrl'],
 			['MQTT on secure WebSocket', 'wss'],
 		])('over %s', async (_name, which) => {
-			const client = await mqttConnect(which === 'wss' ? wssUrl : harper.mqttUrl, harper.admin);
-			try {
-				const topic = `LedSign/tls-${which}`;
-				const [reasonCode, record] = await publishAndReceive(client, topic, { text: `over ${which}` });
-				expect(reasonCode).toBe(0);
-				expect(record).toMatchObject({ id: `tls-${which}`, text: `over ${which}` });
-			} finally {
-				await client.endAsync();
-			}
+			const url = which === 'wss' ? wssUrl : harper.mqttUrl;
+			const topic = `LedSign/tls-${which}`;
+			const [reasonCode, record] = await publishAndReceive(harper, url, topic, { text: `over ${which}` });
+			expect(reasonCode).toBe(0);
+			expect(record).toMatchObject({ id: `tls-${which}`, text: `over ${which}` });
 		});
 	});
 
@@ -435,33 +271,17 @@ describe('a production Harper', () => {
 		});
 
 		it("presents Harper's generated certificate, issued by its own CA, for localhost and 127.0.0.1", async () => {
-			const certificate = await serverCertificate(harper.ports.http);
+			const certificate = await serverCertificate(harper, harper.ports.http);
 			expect(String(certificate.issuer.CN)).toMatch(/^HarperDB-Certificate-Authority/);
 			expect(certificate.subjectaltname).toContain('DNS:localhost');
 			expect(certificate.subjectaltname).toContain('IP Address:127.0.0.1');
 			// The same certificate serves MQTT over TLS.
-			expect((await serverCertificate(harper.ports.mqtt)).fingerprint256).toBe(certificate.fingerprint256);
+			expect((await serverCertificate(harper, harper.ports.mqtt)).fingerprint256).toBe(certificate.fingerprint256);
 		});
 
 		it('lets a client verify it with the CA that list_certificates returns (docs/security.md, TLS step 1)', async () => {
-			const listed = await new Promise<string>((resolve, reject) => {
-				const request = httpsRequest(
-					harper.operationsUrl,
-					{
-						method: 'POST',
-						headers: { 'content-type': 'application/json', 'authorization': basicAuth(harper.admin) },
-						...TRUST_SELF_SIGNED,
-					},
-					(response) => {
-						let text = '';
-						response.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
-						response.on('end', () => resolve(text));
-					}
-				);
-				request.on('error', reject);
-				request.end('{"operation":"list_certificates"}');
-			});
-			const authorities = (JSON.parse(listed) as { is_authority?: boolean; certificate?: string }[]).filter(
+			const listed = (await operationAnswer(harper, { operation: 'list_certificates' })).body;
+			const authorities = (listed as { is_authority?: boolean; certificate?: string }[]).filter(
 				(entry) => entry.is_authority && entry.certificate
 			);
 			expect(authorities.length).toBeGreaterThan(0);
@@ -487,15 +307,7 @@ describe('a production Harper', () => {
 });
 
 describe('a Harper outside dev mode with authorizeLocal on', () => {
-	let harper: HarperInstance;
-
-	beforeAll(async () => {
-		harper = await startHarper({ production: true, config: { authentication: { authorizeLocal: true } } });
-	});
-
-	afterAll(async () => {
-		await harper?.destroy();
-	});
+	const harper = useHarper({ production: true, config: { authentication: { authorizeLocal: true } } });
 
 	it('really lets this machine in without a login (the operations API says so)', async () => {
 		expect(await anonymousOperation(harper)).toBe(200);
@@ -503,30 +315,26 @@ describe('a Harper outside dev mode with authorizeLocal on', () => {
 
 	it('gets no sign from Marquee: every request is refused with the fix, logged loudly at start', async () => {
 		for (const user of [null, harper.admin]) {
-			const read = await https(harper, 'GET', '/LedSign/front', { user });
+			const read = await rest(harper, 'GET', '/LedSign/front', undefined, { user });
 			expect(read.status).toBe(503);
 			expect(read.body).toMatchObject({ error: expect.stringContaining('authorizeLocal: false') as unknown });
-			expect((await https(harper, 'PUT', '/LedSign/front', { user, body: { text: 'x' } })).status).toBe(503);
+			expect((await rest(harper, 'PUT', '/LedSign/front', { text: 'x' }, { user })).status).toBe(503);
 		}
-		expect((await sse(harper, '/LedSign/front', null)).status).toBe(503);
+		expect((await sseFirstEvent(harper, '/LedSign/front', null)).status).toBe(503);
 		expect(harper.log()).toContain('Marquee is refusing requests');
 	});
 
 	it('refuses MQTT publishes and subscriptions from a local anonymous client, which Harper let connect', async () => {
-		const client = await mqttConnect(harper.mqttUrl, null);
+		const peer = await mqttPeer(harper, { user: null });
 		try {
-			const ack = await client.publishAsync('LedSign/front', '{"text":"anon"}', { qos: 1, retain: true }).then(
-				(packet) => (packet && 'reasonCode' in packet ? packet.reasonCode : 0),
-				(err: { code?: number }) => err.code
-			);
-			expect(ack).toBe(0x80);
-			const subscribed = await client.subscribeAsync('LedSign/front', { qos: 1 }).then(
+			expect(await mqttPublish(peer, 'LedSign/front', '{"text":"anon"}', true)).toBe(0x80);
+			const subscribed = await peer.client.subscribeAsync('LedSign/front', { qos: 1 }).then(
 				(granted) => granted[0]?.qos,
-				(err: { packet?: { granted?: number[] } }) => err.packet?.granted?.[0]
+				(err: unknown) => subackCodes(err)?.[0]
 			);
 			expect(subscribed).toBe(0x80);
 		} finally {
-			await client.endAsync();
+			await peer.close();
 		}
 	});
 });
@@ -566,6 +374,8 @@ describe('npm start (scripts/harper.mjs run) on a machine where Harper never ran
 			httpUrl: `https://127.0.0.1:${http}`,
 			operationsUrl: `https://127.0.0.1:${operations}`,
 			admin,
+			// Self-signed: accepted for the loopback server this file started, nowhere else.
+			tls: { rejectUnauthorized: false },
 		} as HarperInstance;
 		const deadline = Date.now() + 90_000;
 		while ((await requestStatus(`${server.httpUrl}/SignRules`)) !== 200) {
@@ -586,12 +396,12 @@ describe('npm start (scripts/harper.mjs run) on a machine where Harper never ran
 	it('hashes passwords with argon2id, the admin’s included, and keeps other accounts out of the operations API', async () => {
 		const operator = { username: 'start-operator', password: 'start-operator-Pass' };
 		expect(
-			(await operation(server, admin, { operation: 'add_user', role: 'marquee_operator', active: true, ...operator }))
+			(await operationAnswer(server, { operation: 'add_user', role: 'marquee_operator', active: true, ...operator }))
 				.status
 		).toBe(200);
 		const hashes = async (): Promise<unknown> =>
 			(
-				await operation(server, admin, {
+				await operationAnswer(server, {
 					operation: 'sql',
 					sql: `SELECT username, hash_function FROM system.hdb_user WHERE username IN ('admin', '${operator.username}')`,
 				})
@@ -603,8 +413,8 @@ describe('npm start (scripts/harper.mjs run) on a machine where Harper never ran
 				{ username: operator.username, hash_function: 'argon2id' },
 			])
 		);
-		expect((await operation(server, operator, { operation: 'describe_all' })).status).toBe(403);
-		expect((await https(server, 'GET', '/LedSign/', { user: operator })).status).toBe(200);
+		expect((await operationAnswer(server, { operation: 'describe_all' }, operator)).status).toBe(403);
+		expect((await rest(server, 'GET', '/LedSign/', undefined, { user: operator })).status).toBe(200);
 		expect(await anonymousOperation(server)).toBe(401);
 	});
 });

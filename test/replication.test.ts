@@ -9,9 +9,10 @@ import type { Browser } from 'playwright-core';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LedSignRecord } from '../src/shared/sign-rules.ts';
-import { launchBrowser, loggedInContext, openPanel, saveArtifact } from './harness/browser.ts';
-import { basicAuth, mqttPeer, mqttPublish, operation, rest } from './harness/clients.ts';
-import { startHarper, type Credentials, type HarperInstance } from './harness/harper.ts';
+import { launchBrowser, loggedInContext, openPanel, saveArtifact } from '../harness/browser.ts';
+import { basicAuth, mqttPeer, mqttPublish, operation, rest } from '../harness/clients.ts';
+import { startHarper, type Credentials, type HarperInstance } from '../harness/harper.ts';
+import { addUser } from '../harness/users.ts';
 
 let nodeA: HarperInstance;
 let nodeB: HarperInstance;
@@ -149,7 +150,7 @@ describe("replication's socket", () => {
 
 	it('runs no operation for an account that is not a super user, and changes nothing', async () => {
 		const operator = { username: 'repl-operator', password: 'repl-operator-Pass' };
-		await operation(nodeA, { operation: 'add_user', role: 'marquee_operator', active: true, ...operator });
+		await addUser(nodeA, operator, 'marquee_operator');
 		await rest(nodeA, 'PUT', '/LedSign/repl-guarded', { text: 'by the rules' });
 		const before = await storedOn(nodeA, 'repl-guarded');
 		const update = {

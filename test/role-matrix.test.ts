@@ -6,11 +6,21 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import mqtt, { type IClientOptions } from 'mqtt';
+import mqtt from 'mqtt';
 import WebSocket from 'ws';
-import { basicAuth, mqttPublish, operation, rest, type MqttPeer } from './harness/clients.ts';
-import type { Credentials } from './harness/harper.ts';
-import { Inbox } from './harness/clients.ts';
+import {
+	basicAuth,
+	Inbox,
+	mqttPublish,
+	operation,
+	rest,
+	tryMqttPeer,
+	type Credentials,
+	type MqttPeer,
+} from '../harness/clients.ts';
+import { hex, subackCodes } from '../harness/mqtt-codes.ts';
+import { addUser, bindDevice, dropUser } from '../harness/users.ts';
+import { credentialsOf as matrixCredentials, matrixAccounts } from './security/accounts.ts';
 import { ACTIONS, ACTORS, EXPECTED, matrixMarkdown, type Action, type Actor } from './security/role-matrix.ts';
 
 const server = inject('harper');
@@ -18,20 +28,8 @@ const DEADLINE_MS = 5000;
 const OWN = 'rm-own';
 const OTHER = 'rm-other';
 
-const accounts: Record<'operator' | 'viewer' | 'device' | 'deviceUnbound', Credentials & { role: string }> = {
-	operator: { username: 'rm-operator', password: 'rm-operator-password', role: 'marquee_operator' },
-	viewer: { username: 'rm-viewer', password: 'rm-viewer-password', role: 'marquee_viewer' },
-	device: { username: 'rm-device', password: 'rm-device-password', role: 'marquee_device' },
-	// A device account with no DeviceAccount record: bound to no sign, so it may touch nothing.
-	deviceUnbound: { username: 'rm-unbound', password: 'rm-unbound-password', role: 'marquee_device' },
-};
-
-function credentialsOf(actor: Actor): Credentials | null {
-	if (actor === 'admin') return server.admin;
-	if (actor === 'anonymous') return null;
-	const { username, password } = accounts[actor === 'deviceOther' ? 'device' : actor];
-	return { username, password };
-}
+const accounts = matrixAccounts('rm', 'password');
+const credentialsOf = (actor: Actor): Credentials | null => matrixCredentials(actor, accounts, server.admin);
 
 /** The sign an actor acts on: a device's own sign, another one, or (for everyone else) the device's sign. */
 const signFor = (actor: Actor): string => (actor === 'deviceOther' ? OTHER : OWN);
@@ -112,22 +110,13 @@ async function wsOutcome(path: string, user: Credentials | null, change?: object
 	}
 }
 
+/** A connection as `user` (null: anonymous), or what refused it. */
 async function mqttClient(user: Credentials | null, overWebSocket = false): Promise<MqttPeer | string> {
-	const options: IClientOptions = { protocolVersion: 5, reconnectPeriod: 0, connectTimeout: DEADLINE_MS };
-	if (user) Object.assign(options, { username: user.username, password: user.password });
 	const url = overWebSocket ? `${server.wsUrl}/mqtt` : server.mqttUrl;
-	try {
-		const client = await mqtt.connectAsync(url, overWebSocket ? { ...options, wsOptions: {} } : options);
-		const inbox = new Inbox<{ topic: string; payload: string; json: unknown }>();
-		client.on('message', (topic, payload) => inbox.push({ topic, payload: payload.toString(), json: null }));
-		return { client, inbox, close: () => client.endAsync() };
-	} catch (err) {
-		const code = (err as { code?: unknown }).code;
-		return typeof code === 'number' ? `CONNACK 0x${code.toString(16)}` : `connect failed: ${String(err)}`;
-	}
+	const peer = await tryMqttPeer(server, { user, url, connectTimeout: DEADLINE_MS });
+	if (typeof peer === 'number') return `CONNACK ${hex(peer)}`;
+	return typeof peer === 'string' ? `connect failed: ${peer}` : peer;
 }
-
-const hex = (code: number): string => `0x${code.toString(16)}`;
 
 /** ok once a message on `topic` arrives after subscribing (Marquee sends the current state at once), else SUBACK code. */
 async function mqttSubscribeOutcome(user: Credentials | null, topic: string, overWebSocket = false): Promise<string> {
@@ -138,7 +127,7 @@ async function mqttSubscribeOutcome(user: Credentials | null, topic: string, ove
 			await peer.client.subscribeAsync(topic, { qos: 1 });
 		} catch (err) {
 			// mqtt.js rejects a refused subscription with the SUBACK's reason codes.
-			const codes = (err as { packet?: { granted?: number[] } }).packet?.granted;
+			const codes = subackCodes(err);
 			if (codes?.[0] !== undefined) return hex(codes[0]);
 			throw err;
 		}
@@ -233,15 +222,8 @@ const stored = async (table: string, id: string): Promise<unknown> =>
 	(await rest(server, 'GET', `/${table}/${id}`)).body;
 
 beforeAll(async () => {
-	for (const { username, password, role } of Object.values(accounts)) {
-		await operation(server, { operation: 'add_user', username, password, role, active: true });
-	}
-	await operation(server, {
-		operation: 'upsert',
-		database: 'data',
-		table: 'DeviceAccount',
-		records: [{ id: accounts.device.username, sign: OWN }],
-	});
+	for (const account of Object.values(accounts)) await addUser(server, account, account.role);
+	await bindDevice(server, accounts.device.username, OWN);
 	for (const id of [OWN, OTHER]) {
 		await rest(server, 'PUT', `/LedSign/${id}`, { text: `sign ${id}` });
 		await rest(server, 'PUT', `/SignStatus/${id}`, {
@@ -255,7 +237,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-	for (const { username } of Object.values(accounts)) await operation(server, { operation: 'drop_user', username });
+	for (const { username } of Object.values(accounts)) await dropUser(server, username);
 });
 
 describe.each(ACTORS)('%s', (actor) => {
@@ -286,12 +268,7 @@ describe('the bound device', () => {
 			expect(await attempt('restGetSign', 'device')).toBe('403');
 			expect(await attempt('mqttPublishStatus', 'device')).toBe('0x87');
 		} finally {
-			await operation(server, {
-				operation: 'upsert',
-				database: 'data',
-				table: 'DeviceAccount',
-				records: [{ id: accounts.device.username, sign: OWN }],
-			});
+			await bindDevice(server, accounts.device.username, OWN);
 		}
 	});
 

@@ -10,8 +10,9 @@
 import mqtt from 'mqtt';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { basicAuth, mqttPeer, operation, rest } from './harness/clients.ts';
-import type { Credentials } from './harness/harper.ts';
+import { basicAuth, mqttConnectCode, operationAnswer, rest, type OperationAnswer } from '../harness/clients.ts';
+import type { Credentials } from '../harness/harper.ts';
+import { addUser, bindDevice, dropUser } from '../harness/users.ts';
 
 const server = inject('harper');
 const run = Math.random().toString(36).slice(2, 8);
@@ -35,21 +36,7 @@ async function snapshot(table: string): Promise<Rows> {
 }
 
 /** What Harper's operations API answers `body` from `user`: the status and the parsed body. */
-async function operationAs(user: Credentials, body: object): Promise<{ status: number; body: unknown }> {
-	const response = await fetch(server.operationsUrl, {
-		method: 'POST',
-		headers: { 'content-type': 'application/json', 'authorization': basicAuth(user) },
-		body: JSON.stringify(body),
-	});
-	const text = await response.text();
-	let parsed: unknown = text;
-	try {
-		parsed = JSON.parse(text);
-	} catch {
-		// not JSON: keep the text
-	}
-	return { status: response.status, body: parsed };
-}
+const operationAs = (user: Credentials, body: object): Promise<OperationAnswer> => operationAnswer(server, body, user);
 
 beforeAll(async () => {
 	for (const [user, role] of [
@@ -58,14 +45,9 @@ beforeAll(async () => {
 		[viewer, 'marquee_viewer'],
 		[device, 'marquee_device'],
 	] as const) {
-		await operation(server, { operation: 'add_user', role, active: true, ...user });
+		await addUser(server, user, role);
 	}
-	await operation(server, {
-		operation: 'upsert',
-		database: 'data',
-		table: 'DeviceAccount',
-		records: [{ id: device.username, sign: OWN }],
-	});
+	await bindDevice(server, device.username, OWN);
 	for (const id of SIGNS) {
 		expect((await rest(server, 'PUT', `/LedSign/${id}`, { text: `sign ${id}` })).status).toBe(200);
 		const status = { online: true, shownVersion: 1, firmware: 'sr', width: 32, height: 8 };
@@ -74,9 +56,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-	for (const { username } of [operator, otherOperator, viewer, device]) {
-		await operation(server, { operation: 'drop_user', username });
-	}
+	for (const { username } of [operator, otherOperator, viewer, device]) await dropUser(server, username);
 });
 
 describe('1. collection and query DELETE', () => {
@@ -152,7 +132,7 @@ describe('3. the operations API', () => {
 describe('4. the connection quota after SSE streams end', () => {
 	it('gives back the slot of a stream the client closed, at once: 50 quick SSE streams do not lock MQTT out', async () => {
 		const user = account(`sse-${Math.random().toString(36).slice(2, 6)}`);
-		await operation(server, { operation: 'add_user', role: 'marquee_operator', active: true, ...user });
+		await addUser(server, user, 'marquee_operator');
 		try {
 			for (let i = 0; i < 50; i++) {
 				const abort = new AbortController();
@@ -164,19 +144,9 @@ describe('4. the connection quota after SSE streams end', () => {
 				abort.abort();
 			}
 			// The sign has not changed since: every slot must come back from the closes alone.
-			await expect
-				.poll(
-					async () => {
-						const peer = await mqttPeer(server, { user }).catch((err: { code?: number }) => err.code ?? -1);
-						if (typeof peer === 'number') return peer;
-						await peer.close();
-						return 0;
-					},
-					{ timeout: DEADLINE_MS }
-				)
-				.toBe(0);
+			await expect.poll(() => mqttConnectCode(server, { user }), { timeout: DEADLINE_MS }).toBe(0);
 		} finally {
-			await operation(server, { operation: 'drop_user', username: user.username });
+			await dropUser(server, user.username);
 		}
 	});
 });

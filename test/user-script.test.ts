@@ -10,8 +10,8 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { operation, rest, type RestResponse } from './harness/clients.ts';
-import type { Credentials } from './harness/harper.ts';
+import { operation, rest, type RestResponse } from '../harness/clients.ts';
+import type { Credentials } from '../harness/harper.ts';
 
 const PROJECT = resolve(import.meta.dirname, '..');
 const server = inject('harper');

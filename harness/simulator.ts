@@ -1,11 +1,12 @@
 /** Runs the sign simulator (`npm run sign`) as a separate process, reading its --json event lines. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Inbox, type ServerInfo } from './clients.ts';
+import { PROJECT } from './harper.ts';
 
-const SIMULATOR = join(resolve(import.meta.dirname, '../..'), 'dist/devices/simulator/main.js');
+const SIMULATOR = join(PROJECT, 'dist/devices/simulator/main.js');
 
 export interface SimulatorEvent {
 	event: 'connected' | 'disconnected' | 'showing' | 'ignored' | 'problem';

@@ -3,7 +3,7 @@
  * the sign record it delivers. MQTT delivers the record itself; WebSocket and SSE wrap it in Harper's event
  * envelope `{ id, type, value }`. Readers normalise both to `{ id, type, value }`.
  */
-import type { LedSignRecord } from '../../src/shared/sign-rules.ts';
+import type { LedSignRecord } from '../src/shared/sign-rules.ts';
 import { Inbox, mqttPeer, ssePeer, wsPeer, type ServerInfo } from './clients.ts';
 
 export interface SignEvent {

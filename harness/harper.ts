@@ -2,7 +2,7 @@
  * Starts a real Harper running this app, as the tests' server: its own root folder and HOME (so it never
  * touches ~/hdb or another instance), free loopback ports picked per run (Harper binds with SO_REUSEPORT,
  * so a clash would be silent), `authorizeLocal` off (so anonymous loopback requests are not super users),
- * one worker thread and no inspector. See ../shared/harper-notes.md §1.
+ * one worker thread unless a test asks for more, and no inspector.
  * With `production: true` it is installed with Harper's production defaults and speaks TLS only (HTTPS, MQTT over
  * TLS, the operations API over HTTPS), with Harper's generated self-signed certificate (see docs/security.md).
  */
@@ -19,11 +19,14 @@ import {
 	rmSync,
 	writeFileSync,
 } from 'node:fs';
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
+import { basicAuth, requestStatus } from './http.ts';
+import type { Credentials, ServerInfo } from './types.ts';
+
+export type { Credentials } from './types.ts';
+export { requestStatus } from './http.ts';
 
 /** The project folder: the nearest folder up with config.yaml (the harness also runs compiled, from dist/). */
 function projectRoot(from: string): string {
@@ -80,21 +83,8 @@ export interface HarperPorts {
 	mqtt: number;
 }
 
-export interface Credentials {
-	username: string;
-	password: string;
-}
-
-export interface HarperInstance {
-	/** e.g. http://127.0.0.1:41234 (REST, SSE, WebSocket, MQTT over WebSocket); https:// in production */
-	httpUrl: string;
-	/** e.g. ws://127.0.0.1:41234; wss:// in production */
-	wsUrl: string;
-	/** e.g. mqtt://127.0.0.1:41235; mqtts:// in production */
-	mqttUrl: string;
-	/** e.g. http://127.0.0.1:41236 (operations API); https:// in production */
-	operationsUrl: string;
-	admin: Credentials;
+/** A running Harper: where it listens (ServerInfo; https, wss and mqtts in production), and how to drive it. */
+export interface HarperInstance extends ServerInfo {
 	rootPath: string;
 	ports: HarperPorts;
 	/** wss://<host>:<port>, when started with replicationHost. */
@@ -113,10 +103,6 @@ export interface HarperInstance {
 	log(): string;
 	/** The Harper process, while it runs. */
 	pid(): number | undefined;
-}
-
-function basicAuthOf(user: Credentials): string {
-	return `Basic ${Buffer.from(`${user.username}:${user.password}`).toString('base64')}`;
 }
 
 export async function freePort(): Promise<number> {
@@ -192,31 +178,6 @@ function merged(base: Record<string, unknown>, over: Record<string, unknown>): R
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
 	return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/**
- * The status of one request, over HTTP or HTTPS. Harper's certificate is self-signed, so TLS requests accept it:
- * they go to 127.0.0.1 only, to a server this harness started.
- */
-export function requestStatus(
-	url: string,
-	init: { method?: string; headers?: Record<string, string>; body?: string } = {}
-): Promise<number> {
-	const target = new URL(url);
-	const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
-	return new Promise((resolve) => {
-		const request = send(
-			target,
-			{ method: init.method ?? 'GET', headers: init.headers, rejectUnauthorized: false },
-			(response) => {
-				response.resume();
-				resolve(response.statusCode ?? 0);
-			}
-		);
-		request.on('error', () => resolve(0));
-		request.setTimeout(5000, () => request.destroy());
-		request.end(init.body);
-	});
 }
 
 export async function startHarper({
@@ -297,7 +258,7 @@ export async function startHarper({
 		if (withApp && appPath === PROJECT) return requestStatus(`${httpUrl}/SignRules`);
 		return requestStatus(operationsUrl, {
 			method: 'POST',
-			headers: { 'content-type': 'application/json', 'authorization': basicAuthOf(admin) },
+			headers: { 'content-type': 'application/json', 'authorization': basicAuth(admin) },
 			body: '{"operation":"get_components"}',
 		});
 	}
@@ -337,10 +298,12 @@ export async function startHarper({
 		mqttUrl: `mqtt${secure}://127.0.0.1:${ports.mqtt}`,
 		operationsUrl,
 		admin,
+		// Self-signed: accepted for the loopback server this harness started, nowhere else.
+		tls: production ? { rejectUnauthorized: false } : undefined,
 		rootPath,
 		ports,
 		replicationUrl: replicationHost ? `wss://${replicationHost}:${replicationPort}` : undefined,
-		basicAuth: (user = admin) => basicAuthOf(user),
+		basicAuth: (user = admin) => basicAuth(user),
 		async restart(): Promise<void> {
 			await stop();
 			await start();
