@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { unsourcedFigures } from './docs/figures.ts';
 import { reasonCodesMarkdown, unknownReasonCodes } from './docs/mqtt-reason-codes.ts';
 import { documents, missing, pathMentions, repositoryAt } from './docs/paths.ts';
+import { tableCells } from './docs/markdown.ts';
 
 const repo = repositoryAt(fileURLToPath(new URL('..', import.meta.url)));
 const DOCS = documents(repo);
@@ -49,7 +50,7 @@ describe('the MQTT reason codes the docs name', () => {
 			read('docs/security.md')
 		)?.[1];
 		expect(table, 'the table between the mqtt-reason-codes markers').toBeDefined();
-		expect(cellsOf(table ?? '')).toEqual(cellsOf(reasonCodesMarkdown()));
+		expect(tableCells(table ?? '')).toEqual(tableCells(reasonCodesMarkdown()));
 	});
 });
 
@@ -61,16 +62,3 @@ describe('the benchmark figures', () => {
 		expect(listed(problems), 'measured figures retyped without their source (the bench or a test)').toBe('');
 	});
 });
-
-/** A Markdown table as its cells, so the alignment Prettier adds does not count. */
-function cellsOf(table: string): string[][] {
-	return table
-		.trim()
-		.split('\n')
-		.map((line) =>
-			line
-				.split('|')
-				.slice(1, -1)
-				.map((cell) => cell.trim().replace(/^-+$/, '---'))
-		);
-}

@@ -14,6 +14,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { basicAuth, operation, rest, type Credentials } from '../harness/clients.ts';
 import { useHarper } from '../harness/use-harper.ts';
 import { addUser, bindDevice } from '../harness/users.ts';
+import { tableCells } from './docs/markdown.ts';
 import {
 	expectedStatus,
 	FORMS,
@@ -333,17 +334,7 @@ describe('docs/security.md', () => {
 		const doc = readFileSync(new URL('../docs/security.md', import.meta.url), 'utf8');
 		const tables = /<!-- http-matrix:start -->\n([\s\S]*?)\n<!-- http-matrix:end -->/.exec(doc)?.[1];
 		expect(tables, 'the tables between the http-matrix markers').toBeDefined();
-		const cells = (markdown: string): string[][] =>
-			markdown
-				.trim()
-				.split('\n')
-				.filter((line) => line.startsWith('|'))
-				.map((line) =>
-					line
-						.split('|')
-						.slice(1, -1)
-						.map((each) => each.trim().replace(/^-+$/, '---'))
-				);
-		expect(cells(tables ?? '')).toEqual(cells(TABLES.map(httpMatrixMarkdown).join('\n\n')));
+
+		expect(tableCells(tables ?? '')).toEqual(tableCells(TABLES.map(httpMatrixMarkdown).join('\n\n')));
 	});
 });

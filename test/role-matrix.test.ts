@@ -22,6 +22,7 @@ import { hex, subackCodes } from '../harness/mqtt-codes.ts';
 import { addUser, bindDevice, dropUser } from '../harness/users.ts';
 import { credentialsOf as matrixCredentials, matrixAccounts } from './security/accounts.ts';
 import { ACTIONS, ACTORS, EXPECTED, matrixMarkdown, type Action, type Actor } from './security/role-matrix.ts';
+import { tableCells } from './docs/markdown.ts';
 
 const server = inject('harper');
 const DEADLINE_MS = 5000;
@@ -291,23 +292,11 @@ describe('the bound device', () => {
 	});
 });
 
-/** A Markdown table's cells, row by row, whatever its column padding (Prettier aligns tables). */
-const cellsOf = (table: string): string[][] =>
-	table
-		.trim()
-		.split('\n')
-		.map((line) =>
-			line
-				.split('|')
-				.slice(1, -1)
-				.map((cell) => cell.trim().replace(/^-+$/, '---'))
-		);
-
 describe('docs/security.md', () => {
 	it('shows the table these tests check', () => {
 		const doc = readFileSync(new URL('../docs/security.md', import.meta.url), 'utf8');
 		const table = /<!-- role-matrix:start -->\n([\s\S]*?)\n<!-- role-matrix:end -->/.exec(doc)?.[1];
 		expect(table, 'the table between the role-matrix markers').toBeDefined();
-		expect(cellsOf(table ?? '')).toEqual(cellsOf(matrixMarkdown()));
+		expect(tableCells(table ?? '')).toEqual(tableCells(matrixMarkdown()));
 	});
 });

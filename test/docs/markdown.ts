@@ -111,3 +111,17 @@ export function sentences(prose: string): Found[] {
 		return parts;
 	});
 }
+
+/** A Markdown table's cells (or several tables', row by row), whatever the column padding Prettier adds. */
+export function tableCells(markdown: string): string[][] {
+	return markdown
+		.trim()
+		.split('\n')
+		.filter((line) => line.startsWith('|'))
+		.map((line) =>
+			line
+				.split('|')
+				.slice(1, -1)
+				.map((cell) => cell.trim().replace(/^-+$/, '---'))
+		);
+}
