@@ -7,6 +7,7 @@
  * something of bounded size (shared-rate-limiter.ts hashes usernames).
  */
 import type { RateLimit } from './limits.ts';
+import { msUntilToken, refilledTokens } from './token-bucket.ts';
 
 interface Bucket {
 	tokens: number;
@@ -47,7 +48,7 @@ export class RateLimiter {
 	}
 
 	#untilToken(bucket: Bucket): number {
-		return bucket.tokens >= 1 ? 0 : Math.ceil(((1 - bucket.tokens) / this.#limit.perSecond) * 1000);
+		return msUntilToken(this.#limit, bucket.tokens);
 	}
 
 	#refilled(key: string, now: number): Bucket {
@@ -56,8 +57,7 @@ export class RateLimiter {
 	}
 
 	#refill(bucket: Bucket, now: number): Bucket {
-		const refill = ((now - bucket.at) / 1000) * this.#limit.perSecond;
-		bucket.tokens = Math.min(this.#limit.burst, bucket.tokens + Math.max(0, refill));
+		bucket.tokens = refilledTokens(this.#limit, bucket.tokens, bucket.at, now);
 		bucket.at = Math.max(bucket.at, now);
 		return bucket;
 	}

@@ -9,6 +9,7 @@
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import type { RateLimit } from './limits.ts';
+import { msUntilToken, refilledTokens } from './token-bucket.ts';
 
 const SLOT_BYTES = 32; // hash (2 × u32), tokens (f64), last update (f64), 8 bytes spare
 const HEADER_BYTES = 64; // lock (i32), state (i32), 8 spare, secret (32 bytes), 16 spare
@@ -55,7 +56,7 @@ export class SharedRateLimiter {
 				this.#numbers[slot * 4 + 1] = tokens - 1;
 				return 0;
 			}
-			return this.#untilToken(tokens);
+			return msUntilToken(this.#limit, tokens);
 		});
 	}
 
@@ -63,7 +64,7 @@ export class SharedRateLimiter {
 	wait(key: string, now = Date.now()): number {
 		return this.#locked(() => {
 			const slot = this.#find(this.#hash(key));
-			return slot === undefined ? 0 : this.#untilToken(this.#refilled(slot, now));
+			return slot === undefined ? 0 : msUntilToken(this.#limit, this.#refilled(slot, now));
 		});
 	}
 
@@ -129,14 +130,9 @@ export class SharedRateLimiter {
 	/** The slot's tokens brought up to `now` (and stored so). */
 	#refilled(slot: number, now: number): number {
 		const at = this.#numbers[slot * 4 + 2] ?? now;
-		const refill = ((now - at) / 1000) * this.#limit.perSecond;
-		const tokens = Math.min(this.#limit.burst, (this.#numbers[slot * 4 + 1] ?? 0) + Math.max(0, refill));
+		const tokens = refilledTokens(this.#limit, this.#numbers[slot * 4 + 1] ?? 0, at, now);
 		this.#numbers[slot * 4 + 1] = tokens;
 		this.#numbers[slot * 4 + 2] = Math.max(at, now);
 		return tokens;
-	}
-
-	#untilToken(tokens: number): number {
-		return tokens >= 1 ? 0 : Math.ceil(((1 - tokens) / this.#limit.perSecond) * 1000);
 	}
 }
