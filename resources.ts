@@ -33,9 +33,9 @@ installHttpGate();
  * MQTT topic root (LedSign/<id>). Like SignStatus, it refuses everything when Harper would let anyone on this
  * machine in as the super user outside dev mode (src/harper/production-guard.ts).
  */
-const SignTable = withProtocolEdges<LedSignRecord>(tableNamed('LedSign'), {
-	name: 'LedSign',
-	noun: 'sign',
+const SignTable = withProtocolEdges<LedSignRecord>(tableNamed(ACCESS.LedSign.name), {
+	name: ACCESS.LedSign.name,
+	noun: ACCESS.LedSign.noun,
 	decide: decideWrite,
 	transient: transientMessage,
 });
@@ -45,9 +45,9 @@ export class LedSign extends closedWhenLocalAuthIsOn(gated(SignTable, ACCESS.Led
  * One record per sign: what its device reports (online, what it shows, firmware, signal, display size). Devices
  * write it over MQTT: a retained birth message, reports, and a retained last will that marks them offline.
  */
-const StatusTable = withProtocolEdges<SignStatusRecord>(tableNamed('SignStatus'), {
-	name: 'SignStatus',
-	noun: 'sign status',
+const StatusTable = withProtocolEdges<SignStatusRecord>(tableNamed(ACCESS.SignStatus.name), {
+	name: ACCESS.SignStatus.name,
+	noun: ACCESS.SignStatus.noun,
 	decide: decideStatusWrite,
 });
 export class SignStatus extends closedWhenLocalAuthIsOn(gated(StatusTable, ACCESS.SignStatus)) {}

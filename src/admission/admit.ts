@@ -88,6 +88,9 @@ export function admitConnection(account: Account | undefined): () => void {
 	);
 }
 
+/** One answer for an unknown user, a wrong password and an inactive account, so none of them can be told apart. */
+export const BAD_CREDENTIALS = 'The username or password is not correct.';
+
 /** An address as a key: IPv4 clients of a dual-stack listener arrive as "::ffff:127.0.0.1". */
 export function addressKey(address: string | undefined): string {
 	return (address ?? 'unknown').replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');

@@ -17,9 +17,9 @@
  * `server.mqtt.authorizeClient(connect, user)` is Harper's hook before it accepts a CONNECT; a throw carrying
  * `code` becomes the CONNACK's reason code (mqtt-refusals.ts gives it its reason string).
  */
-import { admitConnection, admitLogin, countFailedLogin, LIMITS } from './admit.ts';
+import { admitConnection, admitLogin, BAD_CREDENTIALS, countFailedLogin, LIMITS } from './admit.ts';
 import { accountOf } from '../access/accounts.ts';
-import { isSignError, refusalText, signError, statusCodeOf } from '../harper/refusals.ts';
+import { reasonOf, signError, statusCodeOf } from '../harper/refusals.ts';
 import { chainAuthorizeClient, harperMqtt, isWebSocket } from '../harper/facade.ts';
 import type { MqttPacket, MqttSession } from '../harper/shapes.ts';
 import { closeAfterConnack } from '../harper/mqtt-disconnect.ts';
@@ -33,11 +33,9 @@ import { CONNACK, subackCodeFor } from '../harper/mqtt-reason-codes.ts';
 import { sessionIdFor } from '../access/client-ids.ts';
 import { httpSockets, mqttSockets } from './unauthenticated-sockets.ts';
 
-const BAD_CREDENTIALS = 'The username or password is not correct.';
-
 /** Refuses the CONNECT being authorized: notes why for its CONNACK, and throws the code Harper answers with. */
 function refuseConnect(connection: MqttConnection, code: number, refusal: unknown): never {
-	const reason = isSignError(refusal) ? refusalText(refusal) : String(refusal);
+	const reason = reasonOf(refusal) || 'connection refused';
 	connection.refusedConnect = { code, reason };
 	throw Object.assign(new Error(reason), { code });
 }
@@ -72,10 +70,7 @@ function onRefusedConnect(connection: MqttConnection, username: string | undefin
 				connection.refusedConnect = { code: CONNACK.badCredentials.v5, reason: BAD_CREDENTIALS };
 			} catch (refusal) {
 				// Already past the limit: the same answer a right password gets from here, so it tells nothing.
-				connection.refusedConnect = {
-					code: CONNACK.connectionRateExceeded.v5,
-					reason: isSignError(refusal) ? refusalText(refusal) : String(refusal),
-				};
+				connection.refusedConnect = { code: CONNACK.connectionRateExceeded.v5, reason: reasonOf(refusal) };
 			}
 		} else if (credentials) {
 			connection.refusedConnect = { code: CONNACK.badCredentials.v5, reason: 'Log in: send a username and password.' };
@@ -95,8 +90,7 @@ function limitSubscriptions(session: MqttSession, connection: MqttConnection): v
 	const refused = (refusal: unknown): { qos: number } => {
 		// A refusal of Marquee's, or Harper's own error (404 for a topic no resource serves), with its status.
 		const status = statusCodeOf(refusal) ?? 0;
-		const reason = isSignError(refusal) ? refusalText(refusal) : refusal instanceof Error ? refusal.message : '';
-		connection.refusedTopics.push(reason || 'the subscription failed');
+		connection.refusedTopics.push(reasonOf(refusal) || 'the subscription failed');
 		return { qos: subackCodeFor(status, connection.protocolVersion) };
 	};
 	session.addSubscription = async (subscription, needsAck): Promise<unknown> => {

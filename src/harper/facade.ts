@@ -9,7 +9,6 @@ import type {
 	AuthorizeClient,
 	HarperConfig,
 	HarperMqtt,
-	HarperRequest,
 	HarperResponse,
 	HarperTable,
 	HarperUser,
@@ -169,14 +168,6 @@ export function transactionalStatics(Class: object): string[] {
 }
 
 // ---- HTTP ---------------------------------------------------------------------------------------------------
-
-/** A resource call's context when the call came over HTTP (REST, SSE, a WebSocket's upgrade), else undefined. */
-export function httpRequestOf(context: unknown): HarperRequest | undefined {
-	const request = context as Partial<HarperRequest> | undefined;
-	return typeof request?.method === 'string' && typeof request.url === 'string'
-		? (request as HarperRequest)
-		: undefined;
-}
 
 /** `server.http`, typed: Harper 4.7's declarations leave out `next`, its options and the servers it returns. */
 function serverHttp(listener: HttpMiddleware, options: Record<string, unknown>): HttpServer[] | undefined {

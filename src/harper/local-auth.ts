@@ -2,6 +2,7 @@
  * Whether Harper lets credential-less connections from this machine in as the super user (its `authorizeLocal`),
  * decided the way Harper 4.7 decides it, so the production guard sees what Harper does (see production-guard.ts).
  */
+import type { HarperConfig } from './shapes.ts';
 
 export interface LocalAuthPosture {
 	/** `harperdb dev` (it sets DEV_MODE for the whole process). */
@@ -13,9 +14,7 @@ export interface LocalAuthPosture {
 export type Env = Record<string, string | undefined>;
 
 /** The part of Harper's root configuration (harperdb-config.yaml, as `server.config`) that decides it. */
-export interface AuthConfig {
-	authentication?: { authorizeLocal?: unknown };
-}
+export type AuthConfig = Pick<HarperConfig, 'authentication'>;
 
 /**
  * Harper's own rule, read from its 4.7 code: HTTP takes the AUTHENTICATION_AUTHORIZELOCAL variable as it is (so

@@ -4,11 +4,17 @@
  * whose CONNECT was refused, after its CONNACK: MQTT 5 requires it, and Harper would wait for another CONNECT.
  */
 import { isWebSocket } from './facade.ts';
+import { DISCONNECT } from './mqtt-reason-codes.ts';
 import { truncateUtf8 } from './refusals.ts';
 import type { MqttSocket } from './shapes.ts';
 
-/** WebSocket close code 1009, "Message Too Big"; 1008, "Policy Violation". */
-const WS_CLOSE = { 0x95: 1009, 0x96: 1008 } as const;
+type DisconnectCode = (typeof DISCONNECT)[keyof typeof DISCONNECT];
+
+/** The WebSocket close code for each: 1009, "Message Too Big"; 1008, "Policy Violation". */
+const WS_CLOSE: Record<DisconnectCode, number> = {
+	[DISCONNECT.packetTooLarge]: 1009,
+	[DISCONNECT.messageRateTooHigh]: 1008,
+};
 
 /**
  * Connections already being ended. A flood calls for the same disconnect many times over (every publish Harper
@@ -18,7 +24,7 @@ const WS_CLOSE = { 0x95: 1009, 0x96: 1008 } as const;
  */
 const disconnecting = new WeakSet<MqttSocket>();
 
-export function disconnectWithReason(socket: MqttSocket, reasonCode: 0x95 | 0x96, reason: string): void {
+export function disconnectWithReason(socket: MqttSocket, reasonCode: DisconnectCode, reason: string): void {
 	if (disconnecting.has(socket)) return;
 	disconnecting.add(socket);
 	const packet = Uint8Array.of(0xe0, 0x01, reasonCode);

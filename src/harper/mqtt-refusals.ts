@@ -20,11 +20,10 @@
  */
 import { isSignError, refusalText, truncateUtf8 } from './refusals.ts';
 import { harperMqtt, harperMqttPacket } from './facade.ts';
-import type { MqttPacket } from './shapes.ts';
 import { currentMqttConnection, mqttConnectionOf, type MqttConnection } from './mqtt-connections.ts';
 import { disconnectWithReason } from './mqtt-disconnect.ts';
-import type { MqttSocket } from './shapes.ts';
-import { CONNACK, connackCodes, PUBACK, pubackCodeFor } from './mqtt-reason-codes.ts';
+import type { MqttPacket, MqttSocket } from './shapes.ts';
+import { CONNACK, connackCodes, DISCONNECT, PUBACK, pubackCodeFor } from './mqtt-reason-codes.ts';
 
 /** A Reason String is kept short: a device's MQTT buffer may be 1 KB, and the packet must fit it. */
 const REASON_BYTES = 256;
@@ -119,6 +118,10 @@ function throttle(socket: MqttSocket, packet: MqttPacket, retryAfterSeconds: num
 	if (!ignoredTheLastOne && (packet.qos ?? 0) > 0) return;
 	// After Harper has sent the PUBACK for this publish (it does so right after the event).
 	setImmediate(() =>
-		disconnectWithReason(socket, 0x96, `publishing faster than allowed; wait ${retryAfterSeconds} s before publishing`)
+		disconnectWithReason(
+			socket,
+			DISCONNECT.messageRateTooHigh,
+			`publishing faster than allowed; wait ${retryAfterSeconds} s before publishing`
+		)
 	);
 }

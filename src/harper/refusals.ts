@@ -108,6 +108,12 @@ export function statusCodeOf(error: unknown): number | undefined {
 	return typeof error.statusCode === 'number' ? error.statusCode : undefined;
 }
 
+/** What a thrown refusal or Harper error says, in one line ('' for a throw that says nothing). */
+export function reasonOf(thrown: unknown): string {
+	if (isSignError(thrown)) return refusalText(thrown);
+	return thrown instanceof Error ? thrown.message : '';
+}
+
 /** Throws a refusal the way Harper expects (see the module comment). */
 export function refuse(error: SignError): never {
 	// eslint-disable-next-line @typescript-eslint/only-throw-error -- Harper serialises non-Error objects as the JSON body
@@ -120,7 +126,7 @@ export function webSocketError(err: unknown): { type: 'error' } & SignError {
 		const { headers: _httpOnly, ...refusal } = err;
 		return { type: 'error', ...refusal };
 	}
-	const statusCode = typeof err === 'object' && err && 'statusCode' in err ? Number(err.statusCode) : 500;
+	const statusCode = statusCodeOf(err) ?? 500;
 	const error = err instanceof Error ? err.message : 'the change could not be applied';
 	return { type: 'error', statusCode, error, fields: {} };
 }

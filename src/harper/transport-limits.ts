@@ -6,6 +6,7 @@
  */
 import { harperMqtt, isWebSocket, webSocketFirst } from './facade.ts';
 import { disconnectWithReason } from './mqtt-disconnect.ts';
+import { DISCONNECT } from './mqtt-reason-codes.ts';
 import { packetSizeGuard } from './mqtt-packet-size.ts';
 
 /**
@@ -31,7 +32,7 @@ export function installTransportLimits(messageBytes: number): void {
 		const withinLimit = packetSizeGuard(packetBytes);
 		const tooLarge = `MQTT packets are limited to ${packetBytes} bytes`;
 		const check = (data: Uint8Array): void => {
-			if (!withinLimit(data)) disconnectWithReason(socket, 0x95, tooLarge);
+			if (!withinLimit(data)) disconnectWithReason(socket, DISCONNECT.packetTooLarge, tooLarge);
 		};
 		if (isWebSocket(socket)) socket.on('message', check);
 		else socket.on('data', check);

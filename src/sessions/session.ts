@@ -15,16 +15,14 @@
 import { Resource, type User } from 'harperdb';
 import { ANONYMOUS, type SessionView } from '../shared/session-view.ts';
 import { capabilitiesFor } from '../harper/capabilities.ts';
-import { admitLogin, countFailedLogin } from '../admission/admit.ts';
+import { admitLogin, BAD_CREDENTIALS, countFailedLogin } from '../admission/admit.ts';
+import { ACCESS } from '../access/access.ts';
 import { accountOf } from '../access/accounts.ts';
 import { boundSign } from '../access/device-binding.ts';
 import { refuse, refuseWithHeaders, signError, statusCodeOf } from '../harper/refusals.ts';
 import { deleteAnswer, deleteSession, loginRequestOf } from '../harper/facade.ts';
 import type { HarperRequest, LoginRequest } from '../harper/shapes.ts';
 
-const SIGNS_TABLE = 'LedSign';
-/** One answer for an unknown user, a wrong password and an inactive account, so none of them can be told apart. */
-const BAD_CREDENTIALS = 'The username or password is not correct.';
 /** Harper names its session cookie `<host>-hdb-session`; the name is all a logout needs to expire it. */
 const SESSION_COOKIE = /(?:^|;\s*)([^=;\s]*hdb-session)=([^;]*)/g;
 
@@ -80,7 +78,7 @@ async function viewOf(user: User | undefined, autoLogin: boolean): Promise<Sessi
 	return {
 		username: user.username,
 		role,
-		may: capabilitiesFor(user.role?.permission, SIGNS_TABLE),
+		may: capabilitiesFor(user.role?.permission, ACCESS.LedSign.name),
 		// A device account's bound sign; boundSign answers undefined for every other account.
 		sign: (await boundSign(accountOf(user))) ?? null,
 		autoLogin,
