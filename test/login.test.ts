@@ -21,6 +21,7 @@ import {
 	type ServerInfo,
 } from '../harness/clients.ts';
 import { useHarper } from '../harness/use-harper.ts';
+import { postSession, sessionCookie } from '../harness/sessions.ts';
 import { addUser } from '../harness/users.ts';
 
 const server = inject('harper');
@@ -36,18 +37,6 @@ const ANONYMOUS_VIEW = {
 	sign: null,
 	autoLogin: false,
 };
-
-/** POST /Session with fetch (a plain client: no cookie jar, so cookies are handled by hand). */
-function postSession(target: ServerInfo, body: string, contentType = 'application/json'): Promise<Response> {
-	return fetch(`${target.httpUrl}/Session`, { method: 'POST', headers: { 'content-type': contentType }, body });
-}
-
-/** The `name=value` part of Harper's session cookie, as a Cookie header would send it. */
-function sessionCookie(response: Response): string {
-	const cookie = response.headers.getSetCookie().find((each) => each.includes('hdb-session='));
-	if (!cookie) throw new Error(`no session cookie in ${JSON.stringify([...response.headers])}`);
-	return cookie.split(';')[0] ?? '';
-}
 
 async function get(target: ServerInfo, path: string, headers: Record<string, string> = {}): Promise<Response> {
 	return fetch(`${target.httpUrl}${path}`, { headers: { accept: 'application/json', ...headers } });

@@ -12,6 +12,7 @@ import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { basicAuth, mqttConnectCode, operationAnswer, rest, type OperationAnswer } from '../harness/clients.ts';
 import type { Credentials } from '../harness/harper.ts';
+import { postSession, sessionCookie } from '../harness/sessions.ts';
 import { addUser, bindDevice, dropUser } from '../harness/users.ts';
 
 const server = inject('harper');
@@ -155,47 +156,27 @@ describe('6. session fixation', () => {
 	it('never adopts a session id planted before login: the login answers with a fresh one', async () => {
 		const host = new URL(server.httpUrl).host;
 		const planted = `${host.replace(/\W/, '_')}-hdb-session=planted-${run}`;
-		const login = await fetch(`${server.httpUrl}/Session`, {
-			method: 'POST',
-			headers: { 'content-type': 'application/json', 'cookie': planted },
-			body: JSON.stringify(operator),
-		});
+		const login = await postSession(server, JSON.stringify(operator), 'application/json', planted);
 		expect(login.status).toBe(200);
-		const fresh = login.headers.getSetCookie().find((cookie) => cookie.includes('hdb-session='));
-		expect(fresh, 'a new session cookie').toBeDefined();
+		const fresh = sessionCookie(login);
 		expect(fresh).not.toContain(`planted-${run}`);
 		// The planted id is nobody's session.
 		const asPlanted = await fetch(`${server.httpUrl}/Session`, { headers: { cookie: planted } });
 		expect(await asPlanted.json()).toMatchObject({ username: null });
-		const asFresh = await fetch(`${server.httpUrl}/Session`, { headers: { cookie: fresh!.split(';')[0]! } });
+		const asFresh = await fetch(`${server.httpUrl}/Session`, { headers: { cookie: fresh } });
 		expect(await asFresh.json()).toMatchObject({ username: operator.username });
 	});
 
 	it('gives a second login in the same browser a new id, and the old one stops working', async () => {
-		const first = await fetch(`${server.httpUrl}/Session`, {
-			method: 'POST',
-			headers: { 'content-type': 'application/json' },
-			body: JSON.stringify(operator),
-		});
-		const firstCookie = first.headers.getSetCookie()[0]!.split(';')[0]!;
-		const second = await fetch(`${server.httpUrl}/Session`, {
-			method: 'POST',
-			headers: { 'content-type': 'application/json', 'cookie': firstCookie },
-			body: JSON.stringify(viewer),
-		});
-		const secondCookie = second.headers.getSetCookie().find((cookie) => cookie.includes('hdb-session='));
-		expect(secondCookie?.split(';')[0]).not.toBe(firstCookie);
+		const firstCookie = sessionCookie(await postSession(server, JSON.stringify(operator)));
+		const second = await postSession(server, JSON.stringify(viewer), 'application/json', firstCookie);
+		expect(sessionCookie(second)).not.toBe(firstCookie);
 		const asFirst = await fetch(`${server.httpUrl}/Session`, { headers: { cookie: firstCookie } });
 		expect(await asFirst.json()).toMatchObject({ username: null });
 	});
 
 	it('logout deletes the session: a copy of the cookie kept from before is nobody', async () => {
-		const login = await fetch(`${server.httpUrl}/Session`, {
-			method: 'POST',
-			headers: { 'content-type': 'application/json' },
-			body: JSON.stringify(operator),
-		});
-		const cookie = login.headers.getSetCookie()[0]!.split(';')[0]!;
+		const cookie = sessionCookie(await postSession(server, JSON.stringify(operator)));
 		await fetch(`${server.httpUrl}/Session`, { method: 'DELETE', headers: { cookie } });
 		const copy = await fetch(`${server.httpUrl}/Session`, { headers: { cookie } });
 		expect(await copy.json()).toMatchObject({ username: null });
