@@ -229,7 +229,23 @@ export async function startHarper({
 	let child: ChildProcess | undefined;
 	const logStream = createWriteStream(logPath, { flags: 'a' });
 
+	/**
+	 * Installs in a process of its own. Harper's installer sets DEV_MODE in its own process when DEFAULTS_MODE is dev,
+	 * and a Harper that installs and then runs in one process keeps it: one worker thread whatever `threads.count`
+	 * says, authorizeLocal's default on, the inspector opened. Installed apart, the run serves as configured.
+	 */
+	async function install(): Promise<void> {
+		if (existsSync(join(rootPath, 'harperdb-config.yaml'))) return;
+		const installer = spawn(process.execPath, [HARPER_BIN, 'install'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+		noteRunning(installer);
+		installer.stdout?.pipe(logStream, { end: false });
+		installer.stderr?.pipe(logStream, { end: false });
+		const [code] = (await once(installer, 'exit')) as [number | null];
+		if (code !== 0) throw new Error(`Harper's install failed (code ${String(code)}):\n${readLog().slice(-3000)}`);
+	}
+
 	async function start(): Promise<void> {
+		await install();
 		const args = withApp ? [HARPER_BIN, 'run', appPath] : [HARPER_BIN, 'run'];
 		child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
 		noteRunning(child);
