@@ -1,11 +1,13 @@
 /**
  * A change, committed: read the record, let the rules decide, store what they accepted. In a transaction of its own,
- * one at a time per record (record-lock.ts), so a change always builds on the one before it (a sign's version goes
- * up by exactly one). Written as the caller, so the audit log names who made the change.
+ * one at a time per record on every thread (record-lock.ts), reading what the previous change committed, so a
+ * change always builds on the one before it (a sign's version goes up by exactly one) and none is lost. Its commit
+ * time is later than the stored record's, so Harper's last-writer-wins order (by commit time, which devices compare:
+ * `commitTime`) is the order the changes were made in. Written as the caller, so the audit log names who made it.
  */
 import type { ChangeMode, WriteDecision } from '../shared/sign-rules.ts';
 import { refuse } from '../harper/refusals.ts';
-import { transaction } from '../harper/facade.ts';
+import { commitNoEarlierThan, transaction } from '../harper/facade.ts';
 import { withRecordLock } from '../harper/record-lock.ts';
 import type { RecordStore, WriteContext } from '../harper/shapes.ts';
 import { decisionRefusal, type TableNames } from './edge-refusals.ts';
@@ -25,19 +27,35 @@ export interface Change {
 	writer: WriteContext;
 }
 
-/** `reads` go through the resource (plain records); `writes` straight to the table, below every hook. */
+export interface ChangeStores<R> {
+	/** Through the resource: plain records. */
+	reads: Pick<RecordStore<R>, 'get'>;
+	/** Straight to the table, below every hook. */
+	writes: Pick<RecordStore<R>, 'put'>;
+	/** Makes this thread's next read see every commit so far (another thread's included). */
+	readLatest(): void;
+}
+
+/** Harper's commit time of a stored record (its `@updatedTime` field), 0 for none. */
+function commitTimeOf(record: unknown): number {
+	const time = typeof record === 'object' && record !== null && 'commitTime' in record ? record.commitTime : 0;
+	return typeof time === 'number' ? time : 0;
+}
+
 export function commitChange<R>(
 	rules: ChangeRules<R>,
-	stores: { reads: Pick<RecordStore<R>, 'get'>; writes: Pick<RecordStore<R>, 'put'> },
+	stores: ChangeStores<R>,
 	{ id, namesRecord, input, mode, writer }: Change
 ): Promise<R> {
-	return withRecordLock(`${rules.name}/${String(id)}`, () =>
-		transaction(writer, async () => {
+	return withRecordLock(`${rules.name}/${String(id)}`, () => {
+		stores.readLatest();
+		return transaction(writer, async (txn) => {
 			const current = namesRecord ? await stores.reads.get(String(id), writer) : undefined;
 			const decision = rules.decide(id, current, input, mode);
 			if (!decision.ok) refuse(decisionRefusal(rules, decision));
+			commitNoEarlierThan(txn, commitTimeOf(current));
 			await stores.writes.put(decision.record, writer);
 			return decision.record;
-		})
-	);
+		});
+	});
 }

@@ -31,6 +31,7 @@ import {
 	contextOf,
 	eventQueue,
 	incomingOf,
+	readLatest,
 	recordStore,
 	recordTarget,
 	storedRecord,
@@ -200,6 +201,10 @@ export function withProtocolEdges<R extends { id: string }>(Table: HarperTable, 
 		}
 	}
 
-	const stores = { reads: recordStore<R>(ValidatedTable), writes: recordStore<R>(Table) };
+	const stores = {
+		reads: recordStore<R>(ValidatedTable),
+		writes: recordStore<R>(Table),
+		readLatest: () => readLatest(Table),
+	};
 	return ValidatedTable;
 }

@@ -36,6 +36,24 @@ export function transaction<T>(context: WriteContext, work: (txn: object) => Pro
 	return harperExports.transaction(context, work);
 }
 
+/**
+ * Commits `txn` at a time later than `after` (ms since 1970, fractional), and no earlier than now. Harper times a
+ * transaction by its own thread's clock, which can lag another thread's by up to a millisecond; a change committed
+ * with a time older than the stored record's would lose Harper's last-writer-wins comparison and be dropped.
+ */
+export function commitNoEarlierThan(txn: object, after: number): void {
+	const now = performance.timeOrigin + performance.now();
+	(txn as { timestamp?: number }).timestamp = Math.max(now, after + 0.001);
+}
+
+/**
+ * Makes this thread's next read of `Table`'s database see every commit so far, another thread's included: lmdb
+ * keeps a thread's read snapshot until its next timer tick, which can be older than a commit that has completed.
+ */
+export function readLatest(Table: object): void {
+	(Table as { primaryStore?: { resetReadTxn?(): void } }).primaryStore?.resetReadTxn?.();
+}
+
 /** The table `name` from schema.graphql, to extend. */
 export function tableNamed(name: string): HarperTable {
 	const table = tables[name];

@@ -183,7 +183,7 @@ export interface SignChange {
 /**
  * Validates a change as a client sent it (already parsed from JSON). Accepts any subset of the settings.
  * Server-maintained fields may be echoed back: `id` must name the same sign, `version` (if present) is the
- * version the change is based on, and `updatedAt` is ignored. Anything else is an unknown field.
+ * version the change is based on, and `updatedAt` and `commitTime` are ignored. Anything else is an unknown field.
  */
 export function checkChange(input: unknown, signId: string, rules: SignRules = SIGN_RULES): Checked<SignChange> {
 	const read = readFields(input, {
@@ -198,6 +198,7 @@ export function checkChange(input: unknown, signId: string, rules: SignRules = S
 					? undefined
 					: `must be the integer version the change is based on (got ${describe(value)})`,
 			updatedAt: () => undefined,
+			commitTime: () => undefined,
 		},
 	});
 	if (!read.ok) return read;
