@@ -9,7 +9,7 @@ import { PROJECT } from './harper.ts';
 const SIMULATOR = join(PROJECT, 'dist/devices/simulator/main.js');
 
 export interface SimulatorEvent {
-	event: 'connected' | 'disconnected' | 'showing' | 'ignored' | 'problem';
+	event: 'connected' | 'disconnected' | 'showing' | 'ignored' | 'deleted' | 'problem';
 	id: string;
 	record?: { text: string; version: number; transient?: boolean };
 }

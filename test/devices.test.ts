@@ -6,10 +6,10 @@ import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SignDevice } from '../devices/simulator/sign-device.ts';
 import { sessionIdFor } from '../src/access/client-ids.ts';
-import type { LedSignRecord, SignStatusRecord } from '../src/shared/sign-rules.ts';
+import type { LedSignRecord, SignMessage, SignStatusRecord } from '../src/shared/sign-rules.ts';
 import { saveArtifact } from '../harness/browser.ts';
 import { mqttPeer, mqttPublish, mqttPublishAck, operation, rest, wsPeer } from '../harness/clients.ts';
-import { startSimulator, type SimulatorProcess } from '../harness/simulator.ts';
+import { startSimulator, type SimulatorEvent, type SimulatorProcess } from '../harness/simulator.ts';
 import { startTcpProxy } from '../harness/tcp-proxy.ts';
 import { useHarper } from '../harness/use-harper.ts';
 
@@ -189,23 +189,131 @@ describe('the simulator', () => {
 	});
 });
 
-describe('the version rule', () => {
-	it('ignores a stale or repeated version, and always shows a transient message', () => {
+describe('the device rule, against the server', () => {
+	/** Creates sign `id` and changes it twice, so a device that shows it shows version 3 (or more). */
+	async function signAtVersion3(id: string): Promise<number> {
+		await rest(harper, 'PUT', `/LedSign/${id}`, { text: 'one' });
+		await rest(harper, 'PATCH', `/LedSign/${id}`, { text: 'two' });
+		const { body } = await rest(harper, 'PATCH', `/LedSign/${id}`, { text: 'three' });
+		const { version } = body as LedSignRecord;
+		expect(version).toBeGreaterThanOrEqual(3);
+		return version;
+	}
+
+	/** Creates sign `id` again after a delete: a new sign, at version 1. */
+	async function createdAgain(id: string, text: string): Promise<void> {
+		const { body } = await rest(harper, 'PUT', `/LedSign/${id}`, { text });
+		expect((body as LedSignRecord).version).toBe(1);
+	}
+
+	/** What the device makes of `text`: shows it, or ignores it (the old rule did, for a lower version). */
+	async function shownOrIgnored(sim: SimulatorProcess, text: string, timeoutMs?: number): Promise<SimulatorEvent> {
+		return sim.events.waitFor(
+			(event) => (event.event === 'showing' && event.record?.text === text) || event.event === 'ignored',
+			`"${text}" shown or ignored`,
+			timeoutMs
+		);
+	}
+
+	it('shows a sign deleted and created again, though its version starts again at 1', async () => {
+		const version = await signAtVersion3('sim-recreate');
+		const sim = simulator('sim-recreate');
+		expect(await showing(sim, 'three')).toBe(version);
+		expect((await rest(harper, 'DELETE', '/LedSign/sim-recreate')).status).toBeLessThan(300);
+		// The device has seen the delete before the sign exists again, as it would if a person did both.
+		await sim.events.waitFor((event) => event.event === 'deleted', 'the delete');
+		await createdAgain('sim-recreate', 'created again');
+		expect(await shownOrIgnored(sim, 'created again')).toMatchObject({ event: 'showing', record: { version: 1 } });
+		await statusWhere('sim-recreate', (status) => status.shownVersion === 1, 'status reports version 1');
+	});
+
+	it('shows the sign as it is when it reconnects, though it was created again at version 1 meanwhile', async () => {
+		const version = await signAtVersion3('sim-rejoin');
+		const proxy = await startTcpProxy(harper.ports.mqtt);
+		const sim = simulator('sim-rejoin', { mqttUrl: `mqtt://127.0.0.1:${proxy.port}` });
+		try {
+			expect(await showing(sim, 'three')).toBe(version);
+			proxy.goDown();
+			await sim.events.waitFor((event) => event.event === 'disconnected', 'the link dropping');
+			// Neither the delete nor the new sign reaches the device: it learns of them only by resubscribing.
+			expect((await rest(harper, 'DELETE', '/LedSign/sim-rejoin')).status).toBeLessThan(300);
+			await createdAgain('sim-rejoin', 'while away');
+			proxy.goUp();
+			const answer = await shownOrIgnored(sim, 'while away', 15_000);
+			expect(answer).toMatchObject({ event: 'showing', record: { version: 1 } });
+			expect(sim.events.received.some((event) => event.event === 'deleted')).toBe(false);
+			await statusWhere('sim-rejoin', (status) => status.online && status.shownVersion === 1, 'version 1 reported');
+		} finally {
+			await sim.kill('SIGKILL');
+			await proxy.close();
+		}
+	});
+});
+
+describe('the device rule, in the simulator', () => {
+	const T = 1764604800123.457; // a commitTime: Harper's commit timestamp, ms since 1970 with a fraction
+
+	/** A device fed payloads directly (no broker), and the reason for each message it ignored. */
+	function unitDevice(): { device: SignDevice; ignored: string[] } {
 		const device = new SignDevice({ id: 'unit', url: 'mqtt://127.0.0.1:1' });
-		const ignored: number[] = [];
-		device.on('ignored', (record) => ignored.push(record.version));
-		const record = (version: number, text: string, transient = false): string =>
-			JSON.stringify({ id: 'unit', text, version, transient });
-		device.receive(record(5, 'five'));
-		device.receive(record(3, 'three, late'));
-		device.receive(record(5, 'five again'));
+		const ignored: string[] = [];
+		device.on('ignored', (_record, reason) => ignored.push(reason));
+		return { device, ignored };
+	}
+
+	function message(text: string, version: number, fields: Partial<SignMessage> = {}): string {
+		return JSON.stringify({ id: 'unit', text, version, ...fields });
+	}
+
+	it('from an older server (no commitTime): ignores a stale or repeated version, shows a transient message', () => {
+		const { device, ignored } = unitDevice();
+		device.receive(message('five', 5));
+		device.receive(message('three, late', 3));
+		device.receive(message('five again', 5));
 		expect(device.showing?.record.text).toBe('five');
-		expect(ignored).toEqual([3, 5]);
-		device.receive(record(5, 'a transient', true));
+		expect(ignored).toEqual([
+			'version 3 is not newer than 5 (no commitTime to compare)',
+			'version 5 is not newer than 5 (no commitTime to compare)',
+		]);
+		device.receive(message('a transient', 5, { transient: true }));
 		expect(device.showing?.record.text).toBe('a transient');
 		expect(device.shownVersion).toBe(5);
-		device.receive(record(6, 'six'));
+		device.receive(message('six', 6));
 		expect(device.showing?.record.text).toBe('six');
+	});
+
+	it('orders stored changes by commitTime, not version', () => {
+		const { device, ignored } = unitDevice();
+		device.receive(message('five', 5, { commitTime: T }));
+		device.receive(message('created again', 1, { commitTime: T + 10 }));
+		expect(device.showing?.record.text).toBe('created again');
+		expect(device.shownVersion).toBe(1);
+		device.receive(message('the losing side', 9, { commitTime: T + 5 }));
+		device.receive(message('created again, repeated', 1, { commitTime: T + 10 }));
+		expect(device.showing?.record.text).toBe('created again');
+		expect(ignored).toEqual([
+			`commitTime ${T + 5} is not after ${T + 10}, the commitTime of the change shown (version 1)`,
+			`commitTime ${T + 10} is not after ${T + 10}, the commitTime of the change shown (version 1)`,
+		]);
+		expect(device.shownVersion).toBe(1);
+	});
+
+	it('blanks on a delete (null or an empty payload) and then shows whatever comes, even an earlier commit', () => {
+		const { device, ignored } = unitDevice();
+		let deletes = 0;
+		device.on('deleted', () => deletes++);
+		device.receive(message('five', 5, { commitTime: T }));
+		device.receive('null');
+		expect(deletes).toBe(1);
+		expect(device.showing).toBeUndefined();
+		device.receive(message('restored from a backup', 3, { commitTime: T - 1000 }));
+		expect(device.showing?.record.text).toBe('restored from a backup');
+		device.receive('');
+		expect(deletes).toBe(2);
+		device.receive(message('created again', 1));
+		expect(device.showing?.record.text).toBe('created again');
+		expect(device.shownVersion).toBe(1);
+		expect(ignored).toEqual([]);
 	});
 });
 

@@ -44,20 +44,37 @@ describe('the firmware core', () => {
 	});
 });
 
+interface HostSignEvent {
+	event: string;
+	text?: string;
+	version?: number;
+	row0?: string;
+}
+
+/** Runs host_sign for sign `id` against the test server; `stop` ends it cleanly (SIGTERM) and waits for it. */
+function startHostSign(id: string): { events: Inbox<HostSignEvent>; stop: () => Promise<void> } {
+	const port = new URL(server.mqttUrl).port;
+	const sign = spawn(join(build, 'host_sign'), ['--id', id, '--port', port, '--username', server.admin.username], {
+		env: { ...process.env, MARQUEE_MQTT_PASSWORD: server.admin.password },
+		stdio: ['ignore', 'pipe', 'inherit'],
+	});
+	const events = new Inbox<HostSignEvent>();
+	createInterface({ input: sign.stdout }).on('line', (line) => events.push(JSON.parse(line) as HostSignEvent));
+	return {
+		events,
+		stop: async (): Promise<void> => {
+			if (sign.exitCode !== null || sign.signalCode !== null) return;
+			const exited = once(sign, 'exit');
+			sign.kill('SIGTERM');
+			await exited;
+		},
+	};
+}
+
 describe('the firmware core as a sign, on libmosquitto', () => {
 	it('follows a change made over REST, reports it, and says offline when stopped', async () => {
 		await rest(server, 'PUT', '/LedSign/host-sign', { text: 'Hi', effect: 'static' });
-		const port = new URL(server.mqttUrl).port;
-		const sign = spawn(
-			join(build, 'host_sign'),
-			['--id', 'host-sign', '--port', port, '--username', server.admin.username],
-			{
-				env: { ...process.env, MARQUEE_MQTT_PASSWORD: server.admin.password },
-				stdio: ['ignore', 'pipe', 'inherit'],
-			}
-		);
-		const events = new Inbox<{ event: string; text?: string; version?: number; row0?: string }>();
-		createInterface({ input: sign.stdout }).on('line', (line) => events.push(JSON.parse(line) as never));
+		const { events, stop } = startHostSign('host-sign');
 		try {
 			await events.waitFor((event) => event.event === 'showing' && event.text === 'Hi', 'the current state');
 			const { body } = await rest(server, 'PATCH', '/LedSign/host-sign', { text: 'From REST' });
@@ -69,14 +86,34 @@ describe('the firmware core as a sign, on libmosquitto', () => {
 				.poll(async () => ((await rest(server, 'GET', '/SignStatus/host-sign')).body as SignStatusRecord).shownVersion)
 				.toBe(record.version);
 		} finally {
-			const exited = once(sign, 'exit');
-			sign.kill('SIGTERM');
-			await exited;
+			await stop();
 		}
 		expect((await rest(server, 'GET', '/SignStatus/host-sign')).body).toMatchObject({
 			online: false,
 			firmware: 'marquee-host 1.0.0',
 			rssi: null,
 		});
+	});
+
+	it('shows a sign deleted and created again, though its version starts again at 1', async () => {
+		await rest(server, 'PUT', '/LedSign/host-again', { text: 'one' });
+		await rest(server, 'PATCH', '/LedSign/host-again', { text: 'two' });
+		const { body } = await rest(server, 'PATCH', '/LedSign/host-again', { text: 'three' });
+		expect((body as LedSignRecord).version).toBeGreaterThanOrEqual(3);
+		const { events, stop } = startHostSign('host-again');
+		try {
+			await events.waitFor((event) => event.event === 'showing' && event.text === 'three', 'the current state');
+			expect((await rest(server, 'DELETE', '/LedSign/host-again')).status).toBeLessThan(300);
+			await events.waitFor((event) => event.event === 'deleted', 'the delete');
+			const created = await rest(server, 'PUT', '/LedSign/host-again', { text: 'created again' });
+			expect((created.body as LedSignRecord).version).toBe(1);
+			const answer = await events.waitFor(
+				(event) => (event.event === 'showing' && event.text === 'created again') || event.event === 'ignored',
+				'the sign created again, shown or ignored'
+			);
+			expect(answer).toMatchObject({ event: 'showing', version: 1 });
+		} finally {
+			await stop();
+		}
 	});
 });

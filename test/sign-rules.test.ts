@@ -6,7 +6,11 @@ import {
 	checkChange,
 	checkSignId,
 	decideWrite,
+	orderingOf,
+	shouldShow,
+	shownChangeOf,
 	type LedSignRecord,
+	type ShownChange,
 } from '../src/shared/sign-rules.ts';
 
 const NOW = new Date('2026-01-02T03:04:05.000Z');
@@ -174,5 +178,60 @@ describe('deciding a write', () => {
 			NOW
 		);
 		expect(decision.ok && JSON.stringify(decision.record).length).toBeLessThan(512);
+	});
+});
+
+describe('the device rule (shouldShow)', () => {
+	// Harper's commit timestamps: ms since 1970, fractional.
+	const T = 1764604800123.457;
+	const shown: ShownChange = { version: 5, commitTime: T };
+
+	it('always shows a transient message, even one that looks older', () => {
+		expect(shouldShow({ version: 1, commitTime: T - 1000, transient: true }, shown)).toBe(true);
+		expect(shouldShow({ version: 1, transient: true }, { version: 5 })).toBe(true);
+	});
+
+	it('shows the first message after subscribing (or after a delete), whatever it carries', () => {
+		expect(shouldShow({ version: 1 }, undefined)).toBe(true);
+		expect(shouldShow({ version: 1, commitTime: 1 }, undefined)).toBe(true);
+	});
+
+	it('orders by commitTime when both carry one, down to its fraction', () => {
+		expect(shouldShow({ version: 6, commitTime: T + 0.001 }, shown)).toBe(true);
+		expect(shouldShow({ version: 5, commitTime: T }, shown)).toBe(false); // a repeated delivery
+		expect(shouldShow({ version: 6, commitTime: T - 0.001 }, shown)).toBe(false); // committed earlier
+	});
+
+	it('shows a lower version committed later (a sign created again), ignores a higher one committed earlier', () => {
+		expect(shouldShow({ version: 1, commitTime: T + 5 }, shown)).toBe(true);
+		expect(shouldShow({ version: 9, commitTime: T - 5 }, shown)).toBe(false); // the losing side of a concurrent write
+	});
+
+	it('falls back to the version when the message has no commitTime (an older server)', () => {
+		expect(shouldShow({ version: 6 }, shown)).toBe(true);
+		expect(shouldShow({ version: 5 }, shown)).toBe(false);
+		expect(shouldShow({ version: 4 }, shown)).toBe(false);
+	});
+
+	it('falls back to the version when the change shown has no commitTime', () => {
+		expect(shouldShow({ version: 6, commitTime: 1 }, { version: 5 })).toBe(true);
+		expect(shouldShow({ version: 5, commitTime: T + 5 }, { version: 5 })).toBe(false);
+	});
+
+	it('takes a null or non-finite commitTime for none', () => {
+		const nullTime = JSON.parse('{"version":6,"commitTime":null}') as LedSignRecord;
+		expect(orderingOf(nullTime, shown)).toEqual({ by: 'version', incoming: 6, shown: 5 });
+		expect(orderingOf({ version: 6, commitTime: Number.NaN }, shown).by).toBe('version');
+		expect(orderingOf({ version: 1, commitTime: T + 5 }, shown)).toEqual({
+			by: 'commitTime',
+			incoming: T + 5,
+			shown: T,
+		});
+	});
+
+	it('remembers a shown change by its version and its commitTime, if any', () => {
+		expect(shownChangeOf({ ...stored, commitTime: T })).toEqual({ version: 4, commitTime: T });
+		expect(shownChangeOf(stored)).toEqual({ version: 4 });
+		expect(shownChangeOf(JSON.parse('{"version":2,"commitTime":null}') as LedSignRecord)).toEqual({ version: 2 });
 	});
 });

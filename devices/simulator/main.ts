@@ -76,6 +76,7 @@ if (values.count) {
 	device.on('disconnected', () => print({ event: 'disconnected', id }));
 	device.on('showing', ({ record }) => print({ event: 'showing', id, record }));
 	device.on('ignored', (record, reason) => print({ event: 'ignored', id, version: record.version, reason }));
+	device.on('deleted', () => print({ event: 'deleted', id }));
 	device.on('problem', (problem) => print({ event: 'problem', id, problem }));
 	device.start();
 	stopOnSignal([device]);

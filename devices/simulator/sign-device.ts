@@ -4,7 +4,10 @@
  *   the connection dies without a DISCONNECT;
  * - on every connect: subscribes to LedSign/<id> (the server answers with the current state at once) and
  *   publishes a retained birth message {"online":true,...};
- * - shows a stored change only if its version is newer than what it shows, a transient message always;
+ * - follows the device rule (shouldShow in src/shared/sign-rules.ts): the first message of each subscription
+ *   always, a transient message always, and otherwise a stored change only if it was committed after the one it
+ *   shows (commitTime; version from an older server); a delete (payload `null` or empty) blanks it and clears
+ *   what it shows, so the sign created again next is shown even at version 1;
  * - reports the version it shows, and that it is online every minute (a heartbeat that keeps lastSeen fresh);
  * - reconnects with backoff (1 s doubling to 30 s) and resyncs on reconnect.
  */
@@ -12,8 +15,11 @@ import { EventEmitter } from 'node:events';
 import mqtt, { type MqttClient } from 'mqtt';
 import { DEFAULT_DISPLAY, type DisplaySize } from '../../src/shared/display/frames.ts';
 import {
+	orderingOf,
 	shouldShow,
+	shownChangeOf,
 	type LedSignRecord,
+	type ShownChange,
 	type SignMessage,
 	type SignStatusReport,
 } from '../../src/shared/sign-rules.ts';
@@ -44,6 +50,8 @@ export interface SignDeviceEvents {
 	disconnected: [];
 	showing: [Showing];
 	ignored: [LedSignRecord, string];
+	/** The sign was deleted: the device is blank, and shows whatever the sign is created as next. */
+	deleted: [];
 	problem: [string];
 }
 
@@ -54,7 +62,10 @@ export class SignDevice extends EventEmitter<SignDeviceEvents> {
 	readonly #options: DeviceOptions;
 	readonly #display: DisplaySize;
 	#client: MqttClient | undefined;
+	/** The version of what the display shows, as SignStatus reports it; kept across reconnects and deletes. */
 	#shownVersion = 0;
+	/** The stored change shown since this subscription began, which the device rule compares with; none yet. */
+	#shown: ShownChange | undefined;
 	#showing: Showing | undefined;
 	#heartbeat: ReturnType<typeof setInterval> | undefined;
 
@@ -128,6 +139,10 @@ export class SignDevice extends EventEmitter<SignDeviceEvents> {
 	}
 
 	async #onConnect(client: MqttClient): Promise<void> {
+		// A new subscription: its first message is the server's current truth and is shown whatever was shown
+		// before (the sign may have been deleted and created again, restored, or settled by a cluster meanwhile).
+		// Cleared before subscribing, so it is cleared before that message can arrive.
+		this.#shown = undefined;
 		await client.subscribeAsync(`LedSign/${this.id}`, { qos: 1 });
 		const birth: Partial<SignStatusReport> = {
 			online: true,
@@ -144,20 +159,34 @@ export class SignDevice extends EventEmitter<SignDeviceEvents> {
 	receive(payload: string): void {
 		let record: SignMessage | null;
 		try {
-			record = JSON.parse(payload) as typeof record;
+			// An empty payload is MQTT's way of clearing a retained message: a delete, like `null`.
+			record = payload.trim() === '' ? null : (JSON.parse(payload) as typeof record);
 		} catch {
 			return; // not a sign record: nothing to show
 		}
-		if (!record || typeof record.version !== 'number') return;
-		if (!shouldShow(record, this.#shownVersion)) {
-			this.emit('ignored', record, `version ${record.version} is not newer than ${this.#shownVersion}`);
+		if (record === null) {
+			this.#deleted();
+			return;
+		}
+		if (typeof record !== 'object' || typeof record.version !== 'number') return;
+		const shown = this.#shown;
+		if (shown !== undefined && !shouldShow(record, shown)) {
+			this.emit('ignored', record, ignoredBecause(record, shown));
 			return;
 		}
 		this.#showing = { record, since: Date.now() };
 		this.emit('showing', this.#showing);
 		if (record.transient) return;
+		this.#shown = shownChangeOf(record);
 		this.#shownVersion = record.version;
 		this.#report({ online: true, shownVersion: record.version });
+	}
+
+	#deleted(): void {
+		// Nothing is shown, so whatever the sign is created as next (from version 1 again) is shown.
+		this.#shown = undefined;
+		this.#showing = undefined;
+		this.emit('deleted');
 	}
 
 	/** A clean stop: DISCONNECT, after which the server does not send the will, so report offline first. */
@@ -173,4 +202,13 @@ export class SignDevice extends EventEmitter<SignDeviceEvents> {
 		}
 		await client.endAsync();
 	}
+}
+
+/** Why the device rule ignores `record` while `shown` is shown, for the `ignored` event. */
+function ignoredBecause(record: SignMessage, shown: ShownChange): string {
+	const { by, incoming, shown: current } = orderingOf(record, shown);
+	if (by === 'commitTime') {
+		return `commitTime ${incoming} is not after ${current}, the commitTime of the change shown (version ${shown.version})`;
+	}
+	return `version ${incoming} is not newer than ${current} (no commitTime to compare)`;
 }

@@ -26,6 +26,12 @@ export interface LedSignRecord extends SignSettings {
 	version: number;
 	/** When the accepted change was made, ISO 8601 UTC. */
 	updatedAt: string;
+	/**
+	 * Harper's commit timestamp of the change (ms since 1970, fractional), set by Harper at commit: the order in
+	 * which replication's last-writer-wins settles concurrent changes, so the order devices show changes in.
+	 * Absent from an older server's records.
+	 */
+	commitTime?: number;
 }
 
 /** Field name → why it was refused. A form can show each message next to its field. */
@@ -340,12 +346,62 @@ export function transientMessage(accepted: LedSignRecord, current: LedSignRecord
 }
 
 /**
- * The device's version rule: a sign shows a stored change only if it is newer than what it shows, so a late
- * or repeated delivery never takes it back. A transient message is always shown (it carries the stored
- * version, and lasts until the next change).
+ * The stored change a device shows, as the device rule compares it: its version (what the device reports as
+ * `shownVersion`) and, from a server that sends one, its commitTime.
  */
-export function shouldShow(incoming: Pick<SignMessage, 'version' | 'transient'>, shownVersion: number): boolean {
-	return incoming.transient === true || incoming.version > shownVersion;
+export type ShownChange = Pick<LedSignRecord, 'version' | 'commitTime'>;
+
+/** A message's commitTime, or undefined when it has none (an older server); `null` or a non-number counts as none. */
+export function commitTimeOf(change: { commitTime?: number | null }): number | undefined {
+	const { commitTime } = change;
+	return typeof commitTime === 'number' && Number.isFinite(commitTime) ? commitTime : undefined;
+}
+
+/** What the device rule compares an incoming stored change with the one shown by. */
+export interface Ordering {
+	by: 'commitTime' | 'version';
+	incoming: number;
+	shown: number;
+}
+
+/**
+ * The commitTimes when both changes carry one; otherwise the versions, so a device keeps working with an older
+ * server, whose records have no commitTime.
+ */
+export function orderingOf(incoming: Pick<SignMessage, 'version' | 'commitTime'>, shown: ShownChange): Ordering {
+	const incomingTime = commitTimeOf(incoming);
+	const shownTime = commitTimeOf(shown);
+	if (incomingTime !== undefined && shownTime !== undefined) {
+		return { by: 'commitTime', incoming: incomingTime, shown: shownTime };
+	}
+	return { by: 'version', incoming: incoming.version, shown: shown.version };
+}
+
+/**
+ * The device rule: whether a device shows `incoming`, given the stored change it shows (`undefined` when it has
+ * shown none since its subscription began, or since the sign was deleted). It shows
+ * 1. a transient message, always (it lasts until the next stored change and is not remembered as shown);
+ * 2. anything, when it has shown nothing since subscribing: the first message of a subscription is the server's
+ *    current truth, even when it looks older than what the device showed before (a sign deleted and created
+ *    again restarts at version 1; a restore from backup or a cluster's last-writer-wins can bring back an earlier
+ *    state);
+ * 3. a change committed after the one it shows, by `commitTime` (Harper's commit timestamp, which replication
+ *    orders concurrent changes by), or by `version` when either lacks a commitTime (see orderingOf).
+ * Anything else is a late or replayed delivery, or the losing side of a concurrent write: it is ignored.
+ */
+export function shouldShow(
+	incoming: Pick<SignMessage, 'version' | 'commitTime' | 'transient'>,
+	shown: ShownChange | undefined
+): boolean {
+	if (incoming.transient === true || shown === undefined) return true;
+	const ordering = orderingOf(incoming, shown);
+	return ordering.incoming > ordering.shown;
+}
+
+/** The stored change `record` is, as a device remembers it once shown. */
+export function shownChangeOf(record: Pick<LedSignRecord, 'version' | 'commitTime'>): ShownChange {
+	const commitTime = commitTimeOf(record);
+	return commitTime === undefined ? { version: record.version } : { version: record.version, commitTime };
 }
 
 // ---- Device status (the SignStatus table) -------------------------------------------------------------------

@@ -1,6 +1,6 @@
 // The firmware core as a sign on a PC: libmosquitto instead of PubSubClient, standard output instead of LEDs.
 // It runs the same cycle as the ESP32 sketch (docs/device-protocol.md): retained will, subscribe, birth,
-// version rule, report. Prints one JSON line per event, for people and for test/firmware.test.ts.
+// device rule, report. Prints one JSON line per event, for people and for test/firmware.test.ts.
 //
 //   host_sign --host 127.0.0.1 --port 1883 --id lobby [--username U] [--keepalive S]
 //   (the password comes from MARQUEE_MQTT_PASSWORD, never the command line)
@@ -31,7 +31,8 @@ struct Sign {
 	std::string signTopic;
 	std::string statusTopic;
 	SignState shown;
-	uint32_t shownVersion = 0;
+	uint32_t shownVersion = 0; // the version of what is drawn, as reported; kept across reconnects and deletes
+	ShownChange shownChange;   // the stored change shown since this subscription began: what the rule compares
 };
 
 volatile sig_atomic_t stopping = 0;
@@ -64,6 +65,9 @@ void onConnect(mosquitto *client, void *context, int result) {
 		fflush(stdout);
 		return;
 	}
+	// A new subscription: its first message is the server's current truth, shown whatever was shown before.
+	// Messages are handled on this same thread, so none can arrive before this.
+	sign->shownChange = ShownChange();
 	mosquitto_subscribe(client, nullptr, sign->signTopic.c_str(), 1);
 	char birth[192];
 	if (formatBirth(birth, sizeof birth, sign->shownVersion, kFirmware, kNoRssi, kWidth, kHeight)) {
@@ -81,11 +85,15 @@ void onMessage(mosquitto *client, void *context, const mosquitto_message *messag
 	if (result == ParseResult::Deleted) {
 		sign->shown = SignState();
 		sign->shown.power = false;
+		sign->shownChange = ShownChange(); // so the sign created again is shown, from version 1
 		printf("{\"event\":\"deleted\",\"id\":\"%s\"}\n", sign->id.c_str());
 	} else if (result == ParseResult::Invalid) {
 		printf("{\"event\":\"problem\",\"problem\":\"unreadable sign record\"}\n");
-	} else if (!shouldShow(incoming, sign->shownVersion)) {
-		printf("{\"event\":\"ignored\",\"version\":%lu}\n", static_cast<unsigned long>(incoming.version));
+	} else if (!shouldShow(incoming, sign->shownChange)) {
+		char commitTime[32] = "null";
+		if (incoming.hasCommitTime) snprintf(commitTime, sizeof commitTime, "%.17g", incoming.commitTime);
+		printf("{\"event\":\"ignored\",\"version\":%lu,\"commitTime\":%s}\n", static_cast<unsigned long>(incoming.version),
+			   commitTime);
 	} else {
 		sign->shown = incoming;
 		// The text is printable ASCII without quotes or backslashes only by the sign rules; escape them anyway.
@@ -98,6 +106,7 @@ void onMessage(mosquitto *client, void *context, const mosquitto_message *messag
 			   sign->id.c_str(), static_cast<unsigned long>(incoming.version), incoming.transient ? "true" : "false",
 			   text.c_str(), firstRow(incoming).c_str());
 		if (!incoming.transient) {
+			sign->shownChange = shownChangeOf(incoming);
 			sign->shownVersion = incoming.version;
 			char report[64];
 			if (formatReport(report, sizeof report, sign->shownVersion)) publishStatus(client, *sign, report);

@@ -1,4 +1,4 @@
-// Host tests of the firmware core (g++, no Arduino): parsing, the version rule, status payloads, and every
+// Host tests of the firmware core (g++, no Arduino): parsing, the device rule, status payloads, and every
 // golden frame drawn by the TypeScript renderer. Usage: test_core <path to devices/golden/frames.txt>
 #include <stdio.h>
 #include <string.h>
@@ -37,6 +37,17 @@ static void testParsing() {
 	CHECK(state.red == 0x12 && state.green == 0xab && state.blue == 0xcd, "colour");
 	CHECK(state.brightness == 7 && !state.power && state.effect == Effect::Blink && state.speed == 9, "fields");
 	CHECK(state.version == 42 && !state.transient, "version");
+	CHECK(!state.hasCommitTime, "no commitTime (an older server)");
+
+	// Harper's commit timestamps: ms since 1970 with a fraction, which a double keeps.
+	SignState timed;
+	CHECK(parse("{\"version\":1,\"commitTime\":1764604800123.457}", timed) == ParseResult::Ok, "commitTime");
+	CHECK(timed.hasCommitTime && timed.commitTime == 1764604800123.457, "commitTime value: %.17g", timed.commitTime);
+	CHECK(parse("{\"version\":1,\"commitTime\":9007199254740992}", timed) == ParseResult::Ok &&
+			  timed.commitTime == 9007199254740992.0,
+		  "commitTime up to 2^53");
+	CHECK(parse("{\"version\":1,\"commitTime\":null}", timed) == ParseResult::Ok && !timed.hasCommitTime,
+		  "a null commitTime is none");
 
 	SignState transient;
 	CHECK(parse("{\"text\":\"x\",\"version\":3,\"transient\":true}", transient) == ParseResult::Ok, "transient");
@@ -44,10 +55,13 @@ static void testParsing() {
 
 	SignState untouched = state;
 	CHECK(parse("null", untouched) == ParseResult::Deleted, "null means deleted");
-	const char *invalid[] = {"", "{", "not json", "{\"text\":\"x\"}", "{\"version\":-1}", "{\"version\":1.5}",
+	CHECK(parse("", untouched) == ParseResult::Deleted, "an empty payload means deleted");
+	CHECK(parse(" \r\n", untouched) == ParseResult::Deleted, "a blank payload means deleted");
+	const char *invalid[] = {"{", "not json", "{\"text\":\"x\"}", "{\"version\":-1}", "{\"version\":1.5}",
 							 "{\"version\":1,\"brightness\":101}", "{\"version\":1,\"speed\":0}", "{\"version\":1,\"color\":\"red\"}",
 							 "{\"version\":1,\"effect\":\"spin\"}", "{\"version\":1,\"power\":\"yes\"}", "{\"version\":1} trailing",
-							 "[1,2]"};
+							 "[1,2]", "{\"version\":1,\"commitTime\":\"soon\"}", "{\"version\":1,\"commitTime\":1e999}",
+							 "null null"};
 	for (const char *payload : invalid) {
 		SignState kept = state;
 		CHECK(parse(payload, kept) == ParseResult::Invalid, "refuses %s", payload);
@@ -55,14 +69,45 @@ static void testParsing() {
 	}
 }
 
-static void testVersionRule() {
-	SignState incoming;
-	incoming.version = 5;
-	CHECK(shouldShow(incoming, 4), "newer is shown");
-	CHECK(!shouldShow(incoming, 5), "the same version is not shown again");
-	CHECK(!shouldShow(incoming, 6), "an older version is ignored");
-	incoming.transient = true;
-	CHECK(shouldShow(incoming, 6), "a transient message is always shown");
+static SignState change(uint32_t version, double commitTime = -1) {
+	SignState state;
+	state.version = version;
+	state.hasCommitTime = commitTime >= 0;
+	state.commitTime = state.hasCommitTime ? commitTime : 0;
+	return state;
+}
+
+static void testDeviceRule() {
+	const double t = 1764604800123.457;
+	const ShownChange nothing; // just subscribed, just booted, or the sign was deleted
+	const ShownChange five = shownChangeOf(change(5, t));
+	CHECK(!five.none && five.version == 5 && five.hasCommitTime && five.commitTime == t, "a shown change is remembered");
+
+	CHECK(shouldShow(change(1, t + 10), five), "a sign created again (version 1 after 5, committed later) is shown");
+	CHECK(shouldShow(change(1), nothing), "a sign created again is shown after its delete, even without commitTime");
+	CHECK(shouldShow(change(3, t - 1000), nothing), "a restore (an earlier commitTime) is shown first after subscribing");
+	CHECK(shouldShow(change(2, t + 0.001), five), "a lower version with a higher commitTime is shown");
+	CHECK(!shouldShow(change(9, t - 0.001), five), "a higher version with a lower commitTime is ignored");
+	CHECK(!shouldShow(change(5, t), five), "the same commit is not shown again");
+
+	CHECK(shouldShow(change(6), five), "no commitTime: a greater version is shown");
+	CHECK(!shouldShow(change(5), five), "no commitTime: the same version is not shown again");
+	CHECK(!shouldShow(change(4), five), "no commitTime: an older version is ignored");
+	const ShownChange untimed = shownChangeOf(change(5));
+	CHECK(!shouldShow(change(4, t), untimed), "the shown change has no commitTime: the version decides");
+	CHECK(shouldShow(change(6, 1), untimed), "the shown change has no commitTime: a greater version is shown");
+
+	SignState transient = change(1, t - 5000);
+	transient.transient = true;
+	CHECK(shouldShow(transient, five), "a transient message is always shown");
+
+	// The same, as a sign meets them: parsed from the server's JSON.
+	SignState first, late;
+	CHECK(parse("{\"version\":7,\"commitTime\":1764604800123.457}", first) == ParseResult::Ok &&
+			  parse("{\"version\":8,\"commitTime\":1764604800123.456}", late) == ParseResult::Ok,
+		  "parses");
+	CHECK(!shouldShow(late, shownChangeOf(first)), "a commit 1 µs earlier is ignored, whatever its version");
+	CHECK(shouldShow(first, shownChangeOf(late)), "and one 1 µs later is shown");
 }
 
 static void testStatusPayloads() {
@@ -121,7 +166,7 @@ int main(int argc, char **argv) {
 		return 2;
 	}
 	testParsing();
-	testVersionRule();
+	testDeviceRule();
 	testStatusPayloads();
 	testGoldenFrames(argv[1]);
 	printf("%d passed, %d failed\n", checks - failures, failures);

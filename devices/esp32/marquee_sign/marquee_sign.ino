@@ -1,11 +1,12 @@
 // Marquee sign firmware for an ESP32 driving a MAX7219 LED matrix.
 //
-// Only the hardware glue is here: Wi-Fi, MQTT (PubSubClient), the display (MD_MAX72XX) and flash (Preferences).
-// Everything else (reading a sign record, the version rule, status payloads, the font and the frame for each
-// moment) is the portable core in src/core, tested on a PC against the server's own renderer.
+// Only the hardware glue is here: Wi-Fi, MQTT (PubSubClient) and the display (MD_MAX72XX). Everything else
+// (reading a sign record, the device rule, status payloads, the font and the frame for each moment) is the
+// portable core in src/core, tested on a PC against the server's own renderer.
+// Nothing is kept in flash: on every connect the server sends the sign's current record, which the device rule
+// always shows, so a version kept from before a restart could only block it (a sign created again restarts at 1).
 // The protocol is docs/device-protocol.md; settings are in config.h.
 #include <MD_MAX72xx.h>
-#include <Preferences.h>
 #include <PubSubClient.h>
 #include <SPI.h>
 #include <WiFi.h>
@@ -30,14 +31,14 @@ static WiFiClient network;
 #endif
 static PubSubClient mqtt(network);
 static MD_MAX72XX display(MARQUEE_MAX7219_HARDWARE, MARQUEE_PIN_CS, MARQUEE_MAX7219_MODULES);
-static Preferences flash;
 
 static const String signTopic = String("LedSign/") + MARQUEE_SIGN_ID;
 static const String statusTopic = String("SignStatus/") + MARQUEE_SIGN_ID;
 static const String clientId = String("marquee-sign-") + MARQUEE_SIGN_ID;
 
 static SignState shown;
-static uint32_t shownVersion = 0;  // kept in flash, so a restart does not re-show an old record
+static uint32_t shownVersion = 0;  // the version drawn, as reported; kept across reconnects and deletes
+static marquee::ShownChange shownChange; // the stored change shown since this subscription: what the rule compares
 static uint32_t shownSince = 0;    // millis() when the current record started: the effect's clock
 static uint32_t retryDelay = MARQUEE_FIRST_RETRY_MS;
 static uint32_t nextAttempt = 0;
@@ -57,14 +58,15 @@ static void onMessage(char *topic, byte *payload, unsigned int length) {
 	if (result == marquee::ParseResult::Deleted) {
 		shown = SignState();
 		shown.power = false;
+		shownChange = marquee::ShownChange(); // so the sign created again is shown, from version 1
 		return;
 	}
-	if (result != marquee::ParseResult::Ok || !marquee::shouldShow(incoming, shownVersion)) return;
+	if (result != marquee::ParseResult::Ok || !marquee::shouldShow(incoming, shownChange)) return;
 	shown = incoming;
 	shownSince = millis();
 	if (incoming.transient) return;
+	shownChange = marquee::shownChangeOf(incoming);
 	shownVersion = incoming.version;
-	flash.putUInt("shown", shownVersion);
 	char report[64];
 	if (marquee::formatReport(report, sizeof report, shownVersion)) publishStatus(report);
 }
@@ -73,6 +75,9 @@ static bool connectMqtt() {
 	bool connected = mqtt.connect(clientId.c_str(), MARQUEE_MQTT_USERNAME, MARQUEE_MQTT_PASSWORD, statusTopic.c_str(), 1,
 								  true, marquee::kWillPayload);
 	if (!connected) return false;
+	// A new subscription: its first message is the server's current truth, shown whatever was shown before.
+	// PubSubClient delivers messages only from mqtt.loop(), so none can arrive before this.
+	shownChange = marquee::ShownChange();
 	mqtt.subscribe(signTopic.c_str(), 1); // the server answers with the sign's current record at once
 	char birth[192];
 	if (marquee::formatBirth(birth, sizeof birth, shownVersion, kFirmware, WiFi.RSSI(), kWidth, kHeight)) {
@@ -115,8 +120,6 @@ static void draw() {
 void setup() {
 	Serial.begin(115200);
 	display.begin();
-	flash.begin("marquee", false);
-	shownVersion = flash.getUInt("shown", 0);
 	WiFi.mode(WIFI_STA);
 	WiFi.setAutoReconnect(true);
 	WiFi.begin(MARQUEE_WIFI_SSID, MARQUEE_WIFI_PASSWORD);

@@ -1,5 +1,6 @@
 #include "sign_core.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -162,6 +163,19 @@ bool parseColor(const char *text, SignState &out) {
 	return true;
 }
 
+// A commitTime: any finite number (a double, see SignState), or null, which an older record may carry for none.
+bool readCommitTime(JsonReader &reader, SignState &out) {
+	if (reader.consumeWord("null")) {
+		out.hasCommitTime = false;
+		return true;
+	}
+	double value;
+	if (!reader.readNumber(value) || !isfinite(value)) return false;
+	out.hasCommitTime = true;
+	out.commitTime = value;
+	return true;
+}
+
 bool parseField(JsonReader &reader, const char *key, SignState &out) {
 	uint32_t number = 0;
 	if (strcmp(key, "text") == 0) return reader.readString(out.text, sizeof out.text);
@@ -176,6 +190,7 @@ bool parseField(JsonReader &reader, const char *key, SignState &out) {
 		return readInteger(reader, kSpeedMin, kSpeedMax, number) && ((out.speed = static_cast<uint8_t>(number)), true);
 	}
 	if (strcmp(key, "version") == 0) return readInteger(reader, 0, 4294967295.0, number) && ((out.version = number), true);
+	if (strcmp(key, "commitTime") == 0) return readCommitTime(reader, out);
 	if (strcmp(key, "power") == 0) return reader.readBool(out.power);
 	if (strcmp(key, "transient") == 0) return reader.readBool(out.transient);
 	if (strcmp(key, "effect") == 0) {
@@ -206,6 +221,7 @@ uint8_t textColumn(const char *text, size_t length, int32_t column) {
 
 ParseResult parseSignRecord(const char *json, size_t length, SignState &out) {
 	JsonReader reader(json, length);
+	if (reader.atEnd()) return ParseResult::Deleted; // an empty payload: MQTT's way of clearing a retained message
 	if (reader.consumeWord("null")) return reader.atEnd() ? ParseResult::Deleted : ParseResult::Invalid;
 	SignState next;
 	bool hasVersion = false;
@@ -224,8 +240,19 @@ ParseResult parseSignRecord(const char *json, size_t length, SignState &out) {
 	return ParseResult::Ok;
 }
 
-bool shouldShow(const SignState &incoming, uint32_t shownVersion) {
-	return incoming.transient || incoming.version > shownVersion;
+ShownChange shownChangeOf(const SignState &state) {
+	ShownChange shown;
+	shown.none = false;
+	shown.version = state.version;
+	shown.hasCommitTime = state.hasCommitTime;
+	shown.commitTime = state.commitTime;
+	return shown;
+}
+
+bool shouldShow(const SignState &incoming, const ShownChange &shown) {
+	if (incoming.transient || shown.none) return true;
+	if (incoming.hasCommitTime && shown.hasCommitTime) return incoming.commitTime > shown.commitTime;
+	return incoming.version > shown.version;
 }
 
 size_t formatBirth(char *out, size_t size, uint32_t shownVersion, const char *firmware, int rssi, uint16_t width,

@@ -23,17 +23,39 @@ struct SignState {
 	Effect effect = kDefaultEffect;
 	uint8_t speed = kDefaultSpeed; // kSpeedMin to kSpeedMax
 	uint32_t version = 0;
+	// Harper's commit timestamp of the change (ms since 1970, fractional), which the device rule orders by. A
+	// double: it holds every value up to 2^53, with the fraction a commit timestamp has. An older server sends
+	// none (or null): hasCommitTime is false.
+	bool hasCommitTime = false;
+	double commitTime = 0;
 	bool transient = false; // a non-retained message: shown until the next stored change
 };
 
 enum class ParseResult { Ok, Deleted, Invalid };
 
-// Parses a LedSign payload (a flat JSON object, or `null` when the sign was deleted). Fields it does not know
-// are skipped, so newer servers can add fields. Invalid: not JSON, or a field of the wrong type or range.
+// Parses a LedSign payload (a flat JSON object; `null` or an empty payload when the sign was deleted). Fields it
+// does not know are skipped, so newer servers can add fields. Invalid: not JSON, or a field of the wrong type or
+// range.
 ParseResult parseSignRecord(const char *json, size_t length, SignState &out);
 
-// The version rule: show a stored record only if it is newer than what is shown; a transient one always.
-bool shouldShow(const SignState &incoming, uint32_t shownVersion);
+// The stored change a sign shows, as the device rule compares it. A default one is "nothing shown": what a sign
+// has when its subscription begins (every connect) and after the sign is deleted.
+struct ShownChange {
+	bool none = true;
+	uint32_t version = 0; // what the sign reports as shownVersion
+	bool hasCommitTime = false;
+	double commitTime = 0;
+};
+
+// The stored change `state` is, as a sign remembers it once shown.
+ShownChange shownChangeOf(const SignState &state);
+
+// The device rule (shouldShow in src/shared/sign-rules.ts): show a transient message always; anything when
+// nothing is shown, since the first message of a subscription is the server's current truth (a sign created
+// again restarts at version 1, a restore or a cluster's last-writer-wins can bring back an earlier state);
+// otherwise a change with a later commitTime than the one shown, or, when either has none (an older server),
+// a greater version. Anything else is a late or replayed delivery, or the losing side of a concurrent write.
+bool shouldShow(const SignState &incoming, const ShownChange &shown);
 
 // Status payloads for SignStatus/<id>; each returns the length written (as snprintf), or 0 if it did not fit.
 // Pass kNoRssi as rssi for a device without Wi-Fi (it is reported as null): above the rules' range, so never
