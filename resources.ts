@@ -23,10 +23,12 @@ import { LIMITS } from './src/admission/admit.ts';
 import { installMqttAdmission } from './src/admission/mqtt-admission.ts';
 import { installHttpGate } from './src/access/http-gate.ts';
 import { SessionResource } from './src/sessions/session.ts';
+import { deviceStillConnected, installPresence } from './src/presence/presence.ts';
 
 installHarperGaps({ messageBytes: LIMITS.messageBytes });
 installMqttAdmission();
 installHttpGate();
+installPresence();
 
 /**
  * One record per sign: what it shows. Exported as `LedSign`, which is the URL path (/LedSign/<id>) and the
@@ -43,12 +45,14 @@ export class LedSign extends closedWhenLocalAuthIsOn(gated(SignTable, ACCESS.Led
 
 /**
  * One record per sign: what its device reports (online, what it shows, firmware, signal, display size). Devices
- * write it over MQTT: a retained birth message, reports, and a retained last will that marks them offline.
+ * write it over MQTT: a retained birth message and reports. Whether it is online the server decides from the
+ * device's connection (src/presence); its retained last will is a fallback.
  */
 const StatusTable = withProtocolEdges<SignStatusRecord>(tableNamed(ACCESS.SignStatus.name), {
 	name: ACCESS.SignStatus.name,
 	noun: ACCESS.SignStatus.noun,
 	decide: decideStatusWrite,
+	staleWill: deviceStillConnected,
 });
 export class SignStatus extends closedWhenLocalAuthIsOn(gated(StatusTable, ACCESS.SignStatus)) {}
 

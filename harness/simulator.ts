@@ -9,7 +9,7 @@ import { PROJECT } from './harper.ts';
 const SIMULATOR = join(PROJECT, 'dist/devices/simulator/main.js');
 
 export interface SimulatorEvent {
-	event: 'connected' | 'disconnected' | 'showing' | 'ignored' | 'deleted' | 'problem';
+	event: 'connected' | 'disconnected' | 'showing' | 'ignored' | 'deleted' | 'problem' | 'summary';
 	id: string;
 	record?: { text: string; version: number; transient?: boolean };
 }
@@ -24,9 +24,11 @@ export interface SimulatorProcess {
 export function startSimulator(
 	server: ServerInfo,
 	id: string,
-	options: { mqttUrl?: string; keepalive?: number } = {}
+	options: { mqttUrl?: string; keepalive?: number; count?: number } = {}
 ): SimulatorProcess {
 	const args = [SIMULATOR, id, '--json', '--url', options.mqttUrl ?? server.mqttUrl];
+	// A fleet: signs <id>-1 ... <id>-<count> in the one process, reporting a summary line every few seconds.
+	if (options.count !== undefined) args.push('--count', String(options.count));
 	args.push('--username', server.admin.username, '--keepalive', String(options.keepalive ?? 30));
 	const child = spawn(process.execPath, args, {
 		// The password goes through the environment, as a deployment would pass it: never on a command line.

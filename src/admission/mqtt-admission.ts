@@ -45,6 +45,8 @@ function authorizeClient(packet: MqttPacket, user: unknown): void {
 	if (!connection) throw Object.assign(new Error('connection not tracked'), { code: CONNACK.unspecified.v5 });
 	connection.protocolVersion = packet.protocolVersion;
 	connection.maximumPacketSize = packet.properties?.maximumPacketSize;
+	connection.user = user;
+	connection.willTopic = packet.will?.topic;
 	try {
 		admitLogin(packet.username, connection.address);
 	} catch (refusal) {

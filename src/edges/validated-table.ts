@@ -41,12 +41,14 @@ import { jsonPayload } from '../harper/payloads.ts';
 import { isMqtt, isStaleWill, isWill } from '../harper/hook-context.ts';
 import { sendCurrentRecord } from '../harper/current-record.ts';
 import { openSseStream } from '../harper/sse-opening.ts';
-import { commitChange, type ChangeRules } from './commit-change.ts';
+import { commitChange, type ChangeRules, type ChangeStores } from './commit-change.ts';
 import { decisionRefusal, mqttDeleteRefusal, retainRequired, unnamedChange } from './edge-refusals.ts';
 
 export interface TableRules<R extends { id: string }> extends ChangeRules<R> {
 	/** What a non-retained MQTT publish delivers for an accepted change; without it such publishes are refused. */
 	transient?(accepted: R, current: R | undefined): R;
+	/** Whether a last will for record `id` is stale; without it, whether its client has connected again. */
+	staleWill?(id: string): Promise<boolean>;
 }
 
 /**
@@ -76,8 +78,9 @@ export function withProtocolEdges<R extends { id: string }>(Table: HarperTable, 
 			return this.#write(target, data, 'merge');
 		}
 
-		async #will(target: RequestTarget, data: unknown, will: StoredWill): Promise<R | undefined> {
-			if (!(await isStaleWill(will))) return this.#write(target, data, 'merge');
+		async #will(target: RequestTarget & { id: string }, data: unknown, will: StoredWill): Promise<R | undefined> {
+			const stale = rules.staleWill ? await rules.staleWill(target.id) : await isStaleWill(will);
+			if (!stale) return this.#write(target, data, 'merge');
 			return this.#current(target);
 		}
 
@@ -201,10 +204,10 @@ export function withProtocolEdges<R extends { id: string }>(Table: HarperTable, 
 		}
 	}
 
-	const stores = {
+	const stores: ChangeStores<R> = {
 		reads: recordStore<R>(ValidatedTable),
 		writes: recordStore<R>(Table),
-		readLatest: () => readLatest(Table),
+		readLatest: (): void => readLatest(Table),
 	};
 	return ValidatedTable;
 }

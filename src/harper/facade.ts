@@ -54,6 +54,11 @@ export function readLatest(Table: object): void {
 	(Table as { primaryStore?: { resetReadTxn?(): void } }).primaryStore?.resetReadTxn?.();
 }
 
+/** This node's name in a cluster (its replication hostname; `localhost` alone). */
+export function nodeName(): string {
+	return (server as unknown as { hostname?: string }).hostname ?? 'localhost';
+}
+
 /** The table `name` from schema.graphql, to extend. */
 export function tableNamed(name: string): HarperTable {
 	const table = tables[name];
@@ -102,6 +107,14 @@ export function contextOf(resource: { getContext(): unknown }): HookContext {
 /** A table's record methods, typed for its records (`Table` is the class Harper built, or one extending it). */
 export function recordStore<R>(Table: object): RecordStore<R> {
 	return Table as unknown as RecordStore<R>;
+}
+
+/** The records of `Table` whose indexed `attribute` equals `value`, as plain data. */
+export async function searchRecords<R>(Table: object, attribute: string, value: unknown): Promise<R[]> {
+	type Searchable = { search(query: object): AsyncIterable<R> };
+	const found: R[] = [];
+	for await (const record of (Table as Searchable).search({ conditions: [{ attribute, value }] })) found.push(record);
+	return found;
 }
 
 /** What a table's own `get()` answered, as the record it is (Harper's declarations say only `object`). */

@@ -27,6 +27,9 @@ export interface MqttConnection {
 	protocolVersion?: number;
 	/** From the CONNECT: the largest packet the client accepts (MQTT 5), which reason strings must respect. */
 	maximumPacketSize?: number;
+	/** Who logged in, and the topic of its last will: what presence (src/presence) needs to know whose sign it is. */
+	user?: unknown;
+	willTopic?: string;
 	/** Gives back the account's connection-quota slot (admission/admit.ts), once connected. */
 	release?: () => void;
 	/** Refused publishes, by message id, waiting for their PUBACK. */

@@ -191,6 +191,8 @@ export interface MqttPacket {
 	protocolVersion?: number;
 	granted?: number[];
 	properties?: { reasonString?: string; maximumPacketSize?: number };
+	/** A CONNECT's last will. */
+	will?: { topic?: string };
 }
 
 /** One subscription of a session: Harper tags each with its topic. */

@@ -424,6 +424,8 @@ export interface SignStatusRecord extends SignStatusReport {
 	id: string;
 	/** ISO 8601 UTC: set by the server on every accepted report, including the last will. */
 	lastSeen: string;
+	/** Server-maintained: the MQTT connection the server last saw the device on (src/presence). */
+	connection?: string;
 }
 
 export const STATUS_FIELDS = ['online', 'shownVersion', 'firmware', 'rssi', 'width', 'height'] as const;
@@ -480,7 +482,7 @@ export function decideStatusWrite(
 		check: (field, value) => STATUS_CHECKS[field as StatusField](value),
 		id: id as string,
 		idRole: 'reported',
-		serverFields: { lastSeen: () => undefined },
+		serverFields: { lastSeen: () => undefined, connection: () => undefined },
 	});
 	if (!read.ok) return { ok: false, reason: 'invalid', errors: read.errors };
 	if (mode === 'create' && current) {
@@ -491,5 +493,7 @@ export function decideStatusWrite(
 	const record = { id: id as string, lastSeen: now.toISOString() } as SignStatusRecord;
 	for (const field of STATUS_FIELDS)
 		Object.assign(record, { [field]: field in changes ? changes[field] : base[field] });
+	// Only the server says which connection a device is on (src/presence); a report keeps what it said.
+	if (current?.connection !== undefined) record.connection = current.connection;
 	return { ok: true, record };
 }
