@@ -23,14 +23,14 @@ interface Writer {
 	/** Whether the change is stored (a transient MQTT message is delivered but not stored). */
 	stored: boolean;
 	write(id: string, text: string): Promise<void>;
-	/** What the sign should hold after the write (all but `updatedAt`), given what it held before. */
+	/** What the sign should hold after the write (all but the times), given what it held before. */
 	expected(before: Timeless, text: string): Timeless & { transient?: boolean };
 }
 
-type Timeless = Omit<LedSignRecord, 'updatedAt'>;
+type Timeless = Omit<LedSignRecord, 'updatedAt' | 'commitTime'>;
 
 function timeless(record: LedSignRecord): Timeless {
-	const { updatedAt: _updatedAt, ...rest } = record;
+	const { updatedAt: _updatedAt, commitTime: _commitTime, ...rest } = record;
 	return rest;
 }
 

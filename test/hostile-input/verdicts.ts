@@ -46,7 +46,7 @@ export function wsOutcome(answer: { statusCode?: number; close?: number }): Outc
 	return { ...httpOutcome(answer.statusCode), detail: `ws error ${answer.statusCode}` };
 }
 
-const RECORD_KEYS = ['id', ...SETTING_FIELDS, 'version', 'updatedAt'].sort();
+const RECORD_KEYS = ['id', ...SETTING_FIELDS, 'version', 'updatedAt', 'commitTime'].sort();
 
 /** Why a stored record is not a valid sign (a field the rules refuse, a key too many), or undefined. */
 export function invalidity(record: unknown): string | undefined {
@@ -59,6 +59,7 @@ export function invalidity(record: unknown): string | undefined {
 		if (problem) return `${field} ${problem}`;
 	}
 	if (!Number.isInteger(sign.version) || (sign.version as number) < 1) return `version ${String(sign.version)}`;
+	if (typeof sign.commitTime !== 'number') return `commitTime ${String(sign.commitTime)}`;
 	return undefined;
 }
 
