@@ -23,7 +23,7 @@ import { LIMITS } from './src/admission/admit.ts';
 import { installMqttAdmission } from './src/admission/mqtt-admission.ts';
 import { installHttpGate } from './src/access/http-gate.ts';
 import { SessionResource } from './src/sessions/session.ts';
-import { deviceStillConnected, installPresence } from './src/presence/presence.ts';
+import { applyWill, installPresence } from './src/presence/presence.ts';
 
 installHarperGaps({ messageBytes: LIMITS.messageBytes });
 installMqttAdmission();
@@ -52,7 +52,7 @@ const StatusTable = withProtocolEdges<SignStatusRecord>(tableNamed(ACCESS.SignSt
 	name: ACCESS.SignStatus.name,
 	noun: ACCESS.SignStatus.noun,
 	decide: decideStatusWrite,
-	staleWill: deviceStillConnected,
+	will: applyWill,
 });
 export class SignStatus extends closedWhenLocalAuthIsOn(gated(StatusTable, ACCESS.SignStatus)) {}
 

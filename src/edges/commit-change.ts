@@ -34,12 +34,40 @@ export interface ChangeStores<R> {
 	writes: Pick<RecordStore<R>, 'put'>;
 	/** Makes this thread's next read see every commit so far (another thread's included). */
 	readLatest(): void;
+	/** When record `id` was last committed (Harper's own time, the one its last-writer-wins compares), 0 for none. */
+	committedAt(id: string): number;
 }
 
-/** Harper's commit time of a stored record (its `@updatedTime` field), 0 for none. */
-function commitTimeOf(record: unknown): number {
-	const time = typeof record === 'object' && record !== null && 'commitTime' in record ? record.commitTime : 0;
-	return typeof time === 'number' ? time : 0;
+export interface RecordRewrite<R, N extends R | undefined> {
+	/** The table, and the record's id as the caller named it (whether it names one is `namesRecord`). */
+	name: string;
+	id: unknown;
+	/** Whether `id` could name a record at all; if not, there is nothing to read. */
+	namesRecord: boolean;
+	writer: WriteContext;
+	/** The record to store, given the stored one; undefined leaves it as it is. May throw to refuse. */
+	next: (current: R | undefined) => N;
+}
+
+/**
+ * Rewrites a record from what is stored: one rewrite at a time per record on every thread (record-lock.ts),
+ * reading the latest commit, in a transaction of its own that commits later than the stored record did.
+ */
+export function rewriteRecord<R, N extends R | undefined>(
+	stores: ChangeStores<R>,
+	{ name, id, namesRecord, writer, next }: RecordRewrite<R, N>
+): Promise<N> {
+	return withRecordLock(`${name}/${String(id)}`, () => {
+		stores.readLatest();
+		return transaction(writer, async (txn) => {
+			const current = namesRecord ? await stores.reads.get(String(id), writer) : undefined;
+			const record = next(current);
+			if (record === undefined) return record;
+			if (namesRecord) commitNoEarlierThan(txn, stores.committedAt(String(id)));
+			await stores.writes.put(record, writer);
+			return record;
+		});
+	});
 }
 
 export function commitChange<R>(
@@ -47,15 +75,10 @@ export function commitChange<R>(
 	stores: ChangeStores<R>,
 	{ id, namesRecord, input, mode, writer }: Change
 ): Promise<R> {
-	return withRecordLock(`${rules.name}/${String(id)}`, () => {
-		stores.readLatest();
-		return transaction(writer, async (txn) => {
-			const current = namesRecord ? await stores.reads.get(String(id), writer) : undefined;
-			const decision = rules.decide(id, current, input, mode);
-			if (!decision.ok) refuse(decisionRefusal(rules, decision));
-			commitNoEarlierThan(txn, commitTimeOf(current));
-			await stores.writes.put(decision.record, writer);
-			return decision.record;
-		});
-	});
+	const decide = (current: R | undefined): R => {
+		const decision = rules.decide(id, current, input, mode);
+		if (!decision.ok) refuse(decisionRefusal(rules, decision));
+		return decision.record;
+	};
+	return rewriteRecord(stores, { name: rules.name, id, namesRecord, writer, next: decide });
 }

@@ -9,7 +9,7 @@
  *   REST DELETE           delete()    remove the record
  *   MQTT retained         put()       merge: MQTT has no PATCH, so a client can send just the fields it changes
  *   MQTT empty retained   delete()    refused: a stray empty publish must not wipe a record
- *   MQTT last will        put()       a retained publish, unless its client has connected again (stale)
+ *   MQTT last will        put()       a retained publish, unless stale (the table's `will` rule decides, if it has one)
  *   MQTT non-retained     publish()   a transient message (checked, delivered, not stored) where the rules allow it
  *   WebSocket message     connect()   each one a patch() by the same client; refusals come back on the socket
  *   subscribe / SSE       subscribe() the current record first, then every change
@@ -30,6 +30,7 @@ import {
 	closeWebSocketFor,
 	contextOf,
 	eventQueue,
+	committedAt,
 	incomingOf,
 	readLatest,
 	recordStore,
@@ -47,8 +48,11 @@ import { decisionRefusal, mqttDeleteRefusal, retainRequired, unnamedChange } fro
 export interface TableRules<R extends { id: string }> extends ChangeRules<R> {
 	/** What a non-retained MQTT publish delivers for an accepted change; without it such publishes are refused. */
 	transient?(accepted: R, current: R | undefined): R;
-	/** Whether a last will for record `id` is stale; without it, whether its client has connected again. */
-	staleWill?(id: string): Promise<boolean>;
+	/**
+	 * Applies a last will for record `id` itself (deciding, under the record's lock, whether it is stale); without
+	 * it, a will is a merge unless its client has connected again.
+	 */
+	will?(id: string): Promise<void>;
 }
 
 /**
@@ -79,8 +83,8 @@ export function withProtocolEdges<R extends { id: string }>(Table: HarperTable, 
 		}
 
 		async #will(target: RequestTarget & { id: string }, data: unknown, will: StoredWill): Promise<R | undefined> {
-			const stale = rules.staleWill ? await rules.staleWill(target.id) : await isStaleWill(will);
-			if (!stale) return this.#write(target, data, 'merge');
+			if (rules.will) await rules.will(target.id);
+			else if (!(await isStaleWill(will))) return this.#write(target, data, 'merge');
 			return this.#current(target);
 		}
 
@@ -208,6 +212,7 @@ export function withProtocolEdges<R extends { id: string }>(Table: HarperTable, 
 		reads: recordStore<R>(ValidatedTable),
 		writes: recordStore<R>(Table),
 		readLatest: (): void => readLatest(Table),
+		committedAt: (id): number => committedAt(Table, id),
 	};
 	return ValidatedTable;
 }

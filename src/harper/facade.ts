@@ -46,6 +46,13 @@ export function commitNoEarlierThan(txn: object, after: number): void {
 	(txn as { timestamp?: number }).timestamp = Math.max(now, after + 0.001);
 }
 
+/** When record `id` of `Table` was last committed: Harper's version of its entry (ms since 1970), 0 for none. */
+export function committedAt(Table: object, id: string): number {
+	type Store = { getEntry?(id: string): { version?: number } | undefined };
+	const version = (Table as { primaryStore?: Store }).primaryStore?.getEntry?.(id)?.version;
+	return typeof version === 'number' ? version : 0;
+}
+
 /**
  * Makes this thread's next read of `Table`'s database see every commit so far, another thread's included: lmdb
  * keeps a thread's read snapshot until its next timer tick, which can be older than a commit that has completed.

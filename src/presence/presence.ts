@@ -19,10 +19,10 @@ import { accountOf } from '../access/accounts.ts';
 import { boundSign } from '../access/device-binding.ts';
 import { ACCESS } from '../access/access.ts';
 import { DEVICE_TIMING } from '../../devices/device-timing.ts';
-import { harperMqtt, readLatest, recordStore, searchRecords, tableNamed, transaction } from '../harper/facade.ts';
+import { committedAt, harperMqtt, readLatest, recordStore, searchRecords, tableNamed } from '../harper/facade.ts';
 import { mqttConnectionOf, type MqttConnection } from '../harper/mqtt-connections.ts';
-import { withRecordLock } from '../harper/record-lock.ts';
-import { checkSignId, STATUS_FIELDS, STATUS_RULES, type SignStatusRecord } from '../shared/sign-rules.ts';
+import { rewriteRecord } from '../edges/commit-change.ts';
+import { checkSignId, decideStatusWrite, type SignStatusRecord } from '../shared/sign-rules.ts';
 import { beat, nameConnection, parseConnection, SWEEP_MS, whereIs } from './connection-ids.ts';
 
 /** A status claiming online that no connection vouches for keeps it this long (a report racing its CONNECT). */
@@ -53,30 +53,32 @@ async function signOf(connection: MqttConnection): Promise<string | undefined> {
 	return checkSignId(id) === undefined ? id : undefined;
 }
 
-/** Writes `online` for `sign`, when `when(current)` holds, one write at a time per status (record-lock.ts). */
-function setOnline(
+/**
+ * Writes `online` for `sign` (and the connection, when given), when `when(current)` holds: a status report of the
+ * server's own, by the same rule and write path as a device's (one write at a time per status).
+ */
+async function setOnline(
 	sign: string,
 	online: boolean,
 	connection: string | undefined,
 	when: (current: SignStatusRecord | undefined) => boolean
 ): Promise<void> {
 	const Table = tableNamed(ACCESS.SignStatus.name);
-	return withRecordLock(`${ACCESS.SignStatus.name}/${sign}`, () => {
-		readLatest(Table);
-		return transaction(SYSTEM, async () => {
-			const store = statusStore();
-			const current = await store.get(sign, SYSTEM);
-			if (!when(current)) return;
-			// Field by field: the table hands back a record object whose fields are not its own properties.
-			const base = current ?? STATUS_RULES.defaults;
-			const record = { id: sign, lastSeen: new Date().toISOString() } as SignStatusRecord;
-			for (const field of STATUS_FIELDS) Object.assign(record, { [field]: base[field] });
-			record.online = online;
-			const named = connection ?? current?.connection;
-			if (named !== undefined) record.connection = named;
-			await store.put(record, SYSTEM);
-		});
-	});
+	const store = statusStore();
+	const stores = {
+		reads: store,
+		writes: store,
+		readLatest: (): void => readLatest(Table),
+		committedAt: (id: string): number => committedAt(Table, id),
+	};
+	const next = (current: SignStatusRecord | undefined): SignStatusRecord | undefined => {
+		if (!when(current)) return undefined;
+		const decision = decideStatusWrite(sign, current, { online }, 'merge');
+		if (!decision.ok) throw new Error(`presence: ${sign}: ${JSON.stringify(decision.errors)}`);
+		if (connection !== undefined) decision.record.connection = connection;
+		return decision.record;
+	};
+	await rewriteRecord(stores, { name: ACCESS.SignStatus.name, id: sign, namesRecord: true, writer: SYSTEM, next });
 }
 
 /** Whether the connection a status names is gone, seen from this thread. */
@@ -96,10 +98,12 @@ export function connectionIsGone(status: SignStatusRecord, now = Date.now()): bo
 	}
 }
 
-/** For a last will: true when the sign's status names a connection that is still there (the will is stale). */
-export async function deviceStillConnected(sign: string): Promise<boolean> {
-	const current = await statusStore().get(sign, SYSTEM);
-	return current !== undefined && !connectionIsGone(current);
+/**
+ * A last will for `sign`: takes it offline only if the connection its status names is gone, decided under the
+ * status's lock, so a device that reconnected meanwhile (on any thread) is not taken offline by its old will.
+ */
+export function applyWill(sign: string): Promise<void> {
+	return setOnline(sign, false, undefined, (current) => current?.online === true && connectionIsGone(current));
 }
 
 async function onConnected(connection: MqttConnection): Promise<void> {
@@ -119,7 +123,7 @@ async function onDisconnected(connection: MqttConnection): Promise<void> {
 	await setOnline(mine.sign, false, undefined, (current) => current?.connection === mine.name && current.online);
 }
 
-/** Marks offline every online status whose connection is gone; answers how many. */
+/** Marks offline every online status whose connection is gone (answers how many), and online every one this thread holds. */
 export async function sweep(now = Date.now()): Promise<number> {
 	let marked = 0;
 	const online = await searchRecords<SignStatusRecord>(tableNamed(ACCESS.SignStatus.name), 'online', true);
@@ -128,6 +132,10 @@ export async function sweep(now = Date.now()): Promise<number> {
 		const seen = status.connection;
 		await setOnline(status.id, false, undefined, (current) => current?.online === true && current.connection === seen);
 		marked++;
+	}
+	// And the other way: a connection this thread holds whose status lost it (a write that raced its CONNECT).
+	for (const [name, sign] of open) {
+		await setOnline(sign, true, name, (current) => open.has(name) && (current?.connection !== name || !current.online));
 	}
 	return marked;
 }
