@@ -13,7 +13,8 @@ export const GUARDED: Record<string, object> = {
 	'hi-guard-2': { text: 'guarded two', color: '#abcdef', brightness: 99, power: false, effect: 'scroll', speed: 9 },
 	'other': { text: 'the other sign', brightness: 42 },
 };
-export const GUARDED_STATUS = { online: true, shownVersion: 1, firmware: 'hi-guard', width: 32, height: 8 };
+// Offline: the server itself takes a status offline when no connection vouches for its "online" (src/presence).
+export const GUARDED_STATUS = { online: false, shownVersion: 1, firmware: 'hi-guard', width: 32, height: 8 };
 
 export type Payload = string | Buffer;
 
