@@ -164,6 +164,11 @@ export interface StartOptions {
 	config?: Record<string, unknown>;
 	/** Harper's log level (default: $HARPER_LOG_LEVEL, else warn); a test of what reaches the log sets it. */
 	logLevel?: string;
+	/**
+	 * Serve as `npm run dev` does: `harperdb dev`, which sets DEV_MODE for the run (one worker thread, and the mode
+	 * in which Marquee lets authorizeLocal stand). Without it the harness runs `harperdb run`, as `npm start` does.
+	 */
+	devMode?: boolean;
 }
 
 /** `over` laid onto `base`, object by object (values that are not plain objects replace). */
@@ -189,6 +194,7 @@ export async function startHarper({
 	production = false,
 	config = {},
 	logLevel = process.env.HARPER_LOG_LEVEL ?? 'warn',
+	devMode = false,
 }: StartOptions = {}): Promise<HarperInstance> {
 	const base = mkdtempSync(join(tmpdir(), 'marquee-harper-'));
 	const rootPath = join(base, 'root');
@@ -246,7 +252,8 @@ export async function startHarper({
 
 	async function start(): Promise<void> {
 		await install();
-		const args = withApp ? [HARPER_BIN, 'run', appPath] : [HARPER_BIN, 'run'];
+		const command = devMode ? 'dev' : 'run';
+		const args = withApp ? [HARPER_BIN, command, appPath] : [HARPER_BIN, command];
 		child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
 		noteRunning(child);
 		child.stdout?.pipe(logStream, { end: false });

@@ -25,6 +25,11 @@ export interface MqttPeerOptions {
 	/** Another listener of the server's, e.g. `${server.wsUrl}/mqtt` for MQTT over WebSocket. */
 	url?: string;
 	connectTimeout?: number;
+	/**
+	 * Connect as the device of this sign does: with its last will on `SignStatus/<id>`. The server vouches for an
+	 * admin's "online" only on the sign its will names (src/presence); any other is taken offline within a sweep.
+	 */
+	deviceOf?: string;
 }
 
 export async function mqttPeer(server: ServerInfo, options: MqttPeerOptions = {}): Promise<MqttPeer> {
@@ -35,6 +40,7 @@ export async function mqttPeer(server: ServerInfo, options: MqttPeerOptions = {}
 		clientId: options.clientId,
 		reconnectPeriod: 0,
 		connectTimeout: options.connectTimeout ?? 5000,
+		...(options.deviceOf ? { will: offlineWill(options.deviceOf) } : {}),
 		...server.tls,
 	});
 	const inbox = new Inbox<MqttMessage>();
@@ -44,6 +50,10 @@ export async function mqttPeer(server: ServerInfo, options: MqttPeerOptions = {}
 	});
 	for (const topic of options.subscribe ?? []) await client.subscribeAsync(topic, { qos: 1 });
 	return { client, inbox, close: () => client.endAsync() };
+}
+
+function offlineWill(sign: string): { topic: string; payload: Buffer; qos: 1; retain: true } {
+	return { topic: `SignStatus/${sign}`, payload: Buffer.from('{"online":false}'), qos: 1, retain: true };
 }
 
 /** A connection, or why there is none: the CONNACK reason code, or the error's message when no CONNACK came. */

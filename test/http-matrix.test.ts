@@ -32,7 +32,8 @@ import { credentialsOf as matrixCredentials, matrixAccounts } from './security/a
 const OWN = 'hm-own';
 const OTHER = 'hm-other';
 const SIGNS = { [OWN]: { text: 'own sign', brightness: 11 }, [OTHER]: { text: 'other sign', brightness: 22 } };
-const STATUS = { online: true, shownVersion: 1, firmware: 'hm', width: 32, height: 8 };
+// Offline: the server vouches for no REST "online" and would take it offline in the middle of the matrix.
+const STATUS = { online: false, shownVersion: 1, firmware: 'hm', width: 32, height: 8 };
 
 // Two worker threads, as `npm start` runs on this machine; the limits out of the way of 1,680 requests.
 const harper = useHarper({
@@ -71,7 +72,7 @@ function bodyOf(table: Table, method: Method, form: Form): unknown {
 		return undefined;
 	}
 	if (table === 'Session') return {};
-	if (table === 'SignStatus') return method === 'PATCH' ? { online: true } : STATUS;
+	if (table === 'SignStatus') return method === 'PATCH' ? { online: true } : { ...STATUS, shownVersion: 2 };
 	if (method === 'POST' && form !== 'record') return { id: `hm-new-${++created}`, text: 'created' };
 	return { text: `by the matrix ${++created}` };
 }

@@ -13,8 +13,9 @@ import { launchBrowser } from '../harness/browser.ts';
 import { rest, type RestResponse } from '../harness/clients.ts';
 import { useHarper } from '../harness/use-harper.ts';
 
-// Harper reads this variable before its config (a string, so any value turns it on): dev mode's default.
-const dev = useHarper({ env: { AUTHENTICATION_AUTHORIZELOCAL: 'true' } });
+// `harperdb dev`, as `npm run dev` runs it; Harper reads the variable before its config (a string, so any value
+// turns it on): dev mode's default.
+const dev = useHarper({ devMode: true, env: { AUTHENTICATION_AUTHORIZELOCAL: 'true' } });
 const SIGN = 'lo-target';
 let origin: string;
 

@@ -356,7 +356,7 @@ describe('the panel behind its login', () => {
 
 describe('in dev mode (authorizeLocal), logged at trace', () => {
 	// Harper reads this variable before its config (a string, so any value turns it on): dev mode's default.
-	const dev = useHarper({ env: { AUTHENTICATION_AUTHORIZELOCAL: 'true' }, logLevel: 'trace' });
+	const dev = useHarper({ devMode: true, env: { AUTHENTICATION_AUTHORIZELOCAL: 'true' }, logLevel: 'trace' });
 	const secret: Credentials = { username: 'log-watch', password: `Tr4ce-${run}-never-logged` };
 
 	beforeAll(async () => {

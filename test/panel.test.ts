@@ -185,7 +185,7 @@ describe('the panel', () => {
 		const page = await panel('/sign/with-device');
 		const deviceText = (): Promise<string | null> => page.locator('#device-text').textContent();
 		await expect.poll(deviceText).toBe('No device has reported for this sign yet.');
-		const device = await mqttPeer(harper);
+		const device = await mqttPeer(harper, { deviceOf: 'with-device' });
 		const report = { online: true, shownVersion: sign.version, firmware: 'test', width: 64, height: 8 };
 		expect(await mqttPublish(device, 'SignStatus/with-device', JSON.stringify(report), true)).toBe(0);
 		await expect.poll(deviceText).toMatch(/^Device online · last seen \d+ s ago · shows version 1 \(up to date\)$/);

@@ -102,7 +102,7 @@ describe('two replicating nodes', () => {
 		browser = await launchBrowser();
 		const context = await loggedInContext(browser, nodeA);
 		const { page, problems } = await openPanel(context, '/sign/seen-across');
-		const device = await mqttPeer(nodeB);
+		const device = await mqttPeer(nodeB, { deviceOf: 'seen-across' });
 		const report = { online: true, shownVersion: 1, firmware: 'node-b', width: 64, height: 8 };
 		expect(await mqttPublish(device, 'SignStatus/seen-across', JSON.stringify(report), true)).toBe(0);
 		await expect.poll(() => page.locator('#device-text').textContent(), { timeout: 15_000 }).toMatch(/^Device online/);

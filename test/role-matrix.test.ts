@@ -227,8 +227,9 @@ beforeAll(async () => {
 	await bindDevice(server, accounts.device.username, OWN);
 	for (const id of [OWN, OTHER]) {
 		await rest(server, 'PUT', `/LedSign/${id}`, { text: `sign ${id}` });
+		// Offline: the server vouches for no REST "online" and would take it offline between a refusal's two reads.
 		await rest(server, 'PUT', `/SignStatus/${id}`, {
-			online: true,
+			online: false,
 			shownVersion: 1,
 			firmware: 'setup',
 			width: 32,

@@ -51,7 +51,7 @@ beforeAll(async () => {
 	await bindDevice(server, device.username, OWN);
 	for (const id of SIGNS) {
 		expect((await rest(server, 'PUT', `/LedSign/${id}`, { text: `sign ${id}` })).status).toBe(200);
-		const status = { online: true, shownVersion: 1, firmware: 'sr', width: 32, height: 8 };
+		const status = { online: false, shownVersion: 1, firmware: 'sr', width: 32, height: 8 };
 		expect((await rest(server, 'PUT', `/SignStatus/${id}`, status)).status).toBe(200);
 	}
 });
@@ -100,7 +100,7 @@ describe('3. the operations API', () => {
 		const operations = [
 			{ operation: 'search_by_value', database: 'data', table: 'LedSign', attribute: 'id', value: '*' },
 			{ operation: 'sql', sql: 'SELECT * FROM data.LedSign' },
-			{ operation: 'update', database: 'data', table: 'SignStatus', records: [{ id: OTHER, online: false }] },
+			{ operation: 'update', database: 'data', table: 'SignStatus', records: [{ id: OTHER, online: true }] },
 			{ operation: 'insert', database: 'data', table: 'SignStatus', records: [{ id: `sr-new-${run}` }] },
 			{ operation: 'update', database: 'data', table: 'LedSign', records: [{ id: OWN, brightness: 99999 }] },
 			{ operation: 'update', database: 'data', table: 'LedSign', records: [{ id: OWN, effect: 'explode' }] },
