@@ -318,6 +318,9 @@ export async function startHarper({
 			if (artifacts) {
 				mkdirSync(artifacts, { recursive: true });
 				copyFileSync(logPath, join(artifacts, `harper-${basename(base)}.log`));
+				// Harper's own log file says the same with a timestamp on each line: what a race needs to be read.
+				const timestamped = join(rootPath, 'log/hdb.log');
+				if (existsSync(timestamped)) copyFileSync(timestamped, join(artifacts, `harper-${basename(base)}.hdb.log`));
 			}
 			rmSync(base, { recursive: true, force: true });
 		},
