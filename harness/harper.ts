@@ -40,6 +40,12 @@ export const PROJECT = projectRoot(import.meta.dirname);
 const HARPER_BIN = join(PROJECT, 'node_modules/harperdb/bin/harperdb.js');
 const READY_TIMEOUT_MS = 90_000;
 const STOP_TIMEOUT_MS = 20_000;
+/**
+ * The longest restart() may take before it fails (a stop, then a start). A test that restarts its Harper needs at
+ * least this on top of its own waits: on this 2-core machine, shared with other test runs, a start was seen to take
+ * 25 s and more, so vitest's 30 s default cut tests off in the middle of a restart that would have succeeded.
+ */
+export const RESTART_WITHIN_MS = STOP_TIMEOUT_MS + READY_TIMEOUT_MS;
 
 /**
  * No Harper outlives what started it. A plain Node process (the bench) kills its own when it exits, even on a
@@ -341,6 +347,9 @@ export async function startHarper({
 			if (artifacts) {
 				mkdirSync(artifacts, { recursive: true });
 				copyFileSync(logPath, join(artifacts, `harper-${basename(base)}.log`));
+				// Harper's own log file says the same with a timestamp on each line: what a race needs to be read.
+				const timestamped = join(rootPath, 'log/hdb.log');
+				if (existsSync(timestamped)) copyFileSync(timestamped, join(artifacts, `harper-${basename(base)}.hdb.log`));
 			}
 			rmSync(base, { recursive: true, force: true });
 		},
