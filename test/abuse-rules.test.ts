@@ -65,6 +65,13 @@ describe('SharedRateLimiter', () => {
 		expect(limiter.wait('b', 1500)).toBe(0);
 	});
 
+	it('never stores more than a burst, however long the quiet', () => {
+		const limiter = new SharedRateLimiter({ perSecond: 10, burst: 2 }, memory());
+		limiter.take('a', 0);
+		const taken = [0, 0, 0].map(() => limiter.take('a', 1_000_000));
+		expect(taken.filter((wait) => wait === 0)).toHaveLength(2);
+	});
+
 	it('is one limit for every view of the same memory: what one thread takes, another cannot', () => {
 		const shared = memory();
 		const [one, two] = [
