@@ -5,6 +5,7 @@ import { ABUSE_LIMITS, limitsFrom } from '../src/admission/limits.ts';
 import { ConnectionQuota } from '../src/admission/connection-quota.ts';
 import { packetSizeGuard } from '../src/harper/mqtt-packet-size.ts';
 import { RateLimiter } from '../src/admission/rate-limiter.ts';
+import { SharedCounters, sharedCountersBytes } from '../src/admission/shared-counters.ts';
 import { SharedRateLimiter, sharedLimiterBytes } from '../src/admission/shared-rate-limiter.ts';
 import { fixedHeader } from '../harness/mqtt-wire.ts';
 
@@ -120,6 +121,138 @@ describe('SharedRateLimiter', () => {
 			)
 		);
 		expect(takenBy.reduce((sum, taken) => sum + taken, 0)).toBe(burst);
+	});
+});
+
+describe('SharedCounters', () => {
+	const memory = (slots = 64): SharedArrayBuffer => new SharedArrayBuffer(sharedCountersBytes(slots));
+	/** Long past any heartbeat: a thread silent since now is dead by then. */
+	const later = (): number => Date.now() + 60_000;
+
+	it('counts per key up to the limit, and gives each count back once', () => {
+		const counters = new SharedCounters(2, memory());
+		const first = counters.take('a');
+		expect(counters.take('a')).toBeDefined();
+		expect(counters.take('a')).toBeUndefined();
+		expect(counters.take('b')).toBeDefined();
+		first?.();
+		first?.();
+		expect(counters.count('a')).toBe(1);
+		expect(counters.take('a')).toBeDefined();
+		expect(counters.take('a')).toBeUndefined();
+	});
+
+	it('is one count for every view of the same memory: what one thread holds, another cannot take', () => {
+		const shared = memory();
+		const [one, two] = [new SharedCounters(2, shared), new SharedCounters(2, shared)];
+		const release = one.take('k');
+		expect(two.take('k')).toBeDefined();
+		expect(one.take('k')).toBeUndefined();
+		expect(two.take('k')).toBeUndefined();
+		release?.();
+		expect(two.count('k')).toBe(1);
+		expect(two.take('k')).toBeDefined();
+	});
+
+	it('stays in its fixed memory whatever the keys, and reuses a slot once its count is back to 0', () => {
+		const counters = new SharedCounters(1, memory(16));
+		for (let i = 0; i < 10_000; i++) counters.take(`passing-${i}`)?.();
+		// More keys held at once than slots: the ones without a slot are let in uncounted, and their release is a no-op.
+		const held = Array.from({ length: 100 }, (_, i) => counters.take(`held-${i}`));
+		expect(held.every((release) => release !== undefined)).toBe(true);
+		for (const release of held) release?.();
+		for (let i = 0; i < 100; i++) expect(counters.count(`held-${i}`)).toBe(0);
+		expect(counters.take('again')).toBeDefined();
+		expect(counters.take('again')).toBeUndefined();
+	});
+
+	/** Runs `code` in a thread of its own with the module and the memory (workerData.module, workerData.shared). */
+	function inThread(code: string, shared: SharedArrayBuffer, data: object = {}): Worker {
+		const module = new URL('../dist/src/admission/shared-counters.js', import.meta.url).href;
+		return new Worker(
+			`const { workerData, parentPort } = require('node:worker_threads');
+			import(workerData.module).then(({ SharedCounters }) => { ${code} });`,
+			{ eval: true, workerData: { module, shared, ...data } }
+		);
+	}
+
+	const nextMessage = <T>(worker: Worker): Promise<T> =>
+		new Promise((resolve, reject) => {
+			worker.once('message', resolve);
+			worker.once('error', reject);
+		});
+
+	it('counts exactly under real threads taking for one key at once', async () => {
+		const shared = memory();
+		const limit = 5000;
+		const workers = [1, 2, 3, 4].map(() =>
+			inThread(
+				`const counters = new SharedCounters(workerData.limit, workerData.shared);
+				let taken = 0;
+				for (let i = 0; i < workerData.limit; i++) if (counters.take('one key')) taken++;
+				parentPort.postMessage(taken);
+				// Alive until terminated: a thread that ends gives its counts back, for the others still taking.
+				parentPort.on('message', () => undefined);`,
+				shared,
+				{ limit }
+			)
+		);
+		try {
+			const takenBy = await Promise.all(workers.map((worker) => nextMessage<number>(worker)));
+			expect(takenBy.reduce((sum, taken) => sum + taken, 0)).toBe(limit);
+		} finally {
+			await Promise.all(workers.map((worker) => worker.terminate()));
+		}
+	});
+
+	it.each([
+		['exits (its exit handler gives its counts back at once)', 'exit'],
+		['is killed (its heartbeat stops, and a live thread drops its counts)', 'kill'],
+	])('forgets the counts of a thread that %s', async (_, how) => {
+		const shared = memory();
+		const counters = new SharedCounters(3, shared);
+		const worker = inThread(
+			`const counters = new SharedCounters(3, workerData.shared);
+			for (let i = 0; i < 3; i++) counters.take('device');
+			parentPort.postMessage('held');
+			parentPort.on('message', () => process.exit(0));`,
+			shared
+		);
+		expect(await nextMessage(worker)).toBe('held');
+		expect(counters.take('device')).toBeUndefined();
+		const exited = new Promise((resolve) => worker.once('exit', resolve));
+		if (how === 'exit') worker.postMessage('exit');
+		else void worker.terminate();
+		await exited;
+		if (how === 'kill') {
+			expect(counters.count('device'), 'until its silence is noticed').toBe(3);
+			counters.beat(later());
+		}
+		expect(counters.count('device')).toBe(0);
+		expect(counters.take('device')).toBeDefined();
+	});
+
+	it('lets a thread taken for dead count again, without giving back what was dropped', () => {
+		const shared = memory();
+		const [frozen, alive] = [new SharedCounters(2, shared), new SharedCounters(2, shared)];
+		const fromBefore = frozen.take('k');
+		alive.take('k');
+		alive.beat(later());
+		expect(alive.count('k')).toBe(1);
+		// Waking up: its count from before was dropped with its column, so giving it back changes nothing.
+		fromBefore?.();
+		expect(alive.count('k')).toBe(1);
+		expect(frozen.take('k')).toBeDefined();
+		expect(alive.take('k')).toBeUndefined();
+	});
+
+	it('drops its own counts at once when closed', () => {
+		const shared = memory();
+		const [ending, staying] = [new SharedCounters(1, shared), new SharedCounters(1, shared)];
+		ending.take('k');
+		expect(staying.take('k')).toBeUndefined();
+		ending.close();
+		expect(staying.take('k')).toBeDefined();
 	});
 });
 
