@@ -38,7 +38,8 @@ export class UnauthenticatedSockets {
 	/** A socket that just connected: tracked until it logs in, or closed at once if its address is at the cap. */
 	admit(socket: Socket, expire: () => void = () => socket.destroy()): void {
 		const key = keyOf(socket);
-		if (key === undefined) return;
+		// Counted once: a second count under the same key would be overwritten below, and never given back.
+		if (key === undefined || this.#tracked.has(key)) return;
 		const release = this.#perAddress.open(addressKey(socket.remoteAddress));
 		if (!release) {
 			socket.destroy();
