@@ -2,57 +2,10 @@
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { ABUSE_LIMITS, limitsFrom } from '../src/admission/limits.ts';
-import { ConnectionQuota } from '../src/admission/connection-quota.ts';
 import { packetSizeGuard } from '../src/harper/mqtt-packet-size.ts';
-import { RateLimiter } from '../src/admission/rate-limiter.ts';
 import { SharedCounters, sharedCountersBytes } from '../src/admission/shared-counters.ts';
 import { SharedRateLimiter, sharedLimiterBytes } from '../src/admission/shared-rate-limiter.ts';
 import { fixedHeader } from '../harness/mqtt-wire.ts';
-
-describe('RateLimiter', () => {
-	it('allows a burst, then one change per 1/perSecond, and says how long to wait', () => {
-		const limiter = new RateLimiter({ perSecond: 2, burst: 3 });
-		expect([0, 0, 0].map(() => limiter.take('a', 1000))).toEqual([0, 0, 0]);
-		expect(limiter.take('a', 1000)).toBe(500);
-		expect(limiter.take('a', 1250)).toBe(250);
-		expect(limiter.take('a', 1500)).toBe(0);
-		expect(limiter.take('b', 1500)).toBe(0);
-	});
-
-	it('never stores more than a burst, however long the quiet', () => {
-		const limiter = new RateLimiter({ perSecond: 10, burst: 2 });
-		limiter.take('a', 0);
-		const taken = [0, 0, 0].map(() => limiter.take('a', 1_000_000));
-		expect(taken.filter((wait) => wait === 0)).toHaveLength(2);
-	});
-
-	it('forgets keys that have refilled once it remembers too many', () => {
-		const limiter = new RateLimiter({ perSecond: 1, burst: 1 }, 100);
-		for (let i = 0; i < 1000; i++) limiter.take(`k${i}`, i * 1000);
-		expect(limiter.size).toBeLessThanOrEqual(101);
-	});
-
-	it('never remembers more than its bound, whatever the keys, and keeps the ones in use', () => {
-		const limiter = new RateLimiter({ perSecond: 0.001, burst: 2 }, 1000);
-		limiter.take('busy', 0);
-		for (let i = 0; i < 100_000; i++) {
-			limiter.take(`attacker-${i}`, i);
-			if (i % 100 === 0) limiter.take('busy', i); // used all along, so never the least recently used
-		}
-		expect(limiter.size).toBeLessThanOrEqual(1000);
-		expect(limiter.take('busy', 100_000)).toBeGreaterThan(0);
-	});
-
-	it('tells how long to wait without taking a token, and remembers nothing for a key it never took from', () => {
-		const limiter = new RateLimiter({ perSecond: 1, burst: 1 });
-		expect(limiter.wait('a', 0)).toBe(0);
-		expect(limiter.size).toBe(0);
-		limiter.take('a', 0);
-		expect(limiter.wait('a', 0)).toBe(1000);
-		expect(limiter.wait('a', 400)).toBe(600);
-		expect(limiter.take('a', 1000)).toBe(0);
-	});
-});
 
 describe('SharedRateLimiter', () => {
 	const memory = (slots = 64): SharedArrayBuffer => new SharedArrayBuffer(sharedLimiterBytes(slots));
@@ -253,20 +206,6 @@ describe('SharedCounters', () => {
 		expect(staying.take('k')).toBeUndefined();
 		ending.close();
 		expect(staying.take('k')).toBeDefined();
-	});
-});
-
-describe('ConnectionQuota', () => {
-	it('counts per account and releases each connection once', () => {
-		const quota = new ConnectionQuota(2);
-		const first = quota.open('a');
-		expect(quota.open('a')).toBeDefined();
-		expect(quota.open('a')).toBeUndefined();
-		expect(quota.open('b')).toBeDefined();
-		first?.();
-		first?.();
-		expect(quota.count('a')).toBe(1);
-		expect(quota.open('a')).toBeDefined();
 	});
 });
 
