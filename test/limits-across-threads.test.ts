@@ -92,7 +92,10 @@ function wsAttempt(user: Credentials, sign: string): Promise<WebSocket | number>
 	const answer = new Promise<WebSocket | number>((resolve) => {
 		socket.once('message', () => resolve(socket));
 		socket.once('close', (code) => resolve(code));
-		socket.once('unexpected-response', (_request, response) => resolve(response.statusCode ?? 0));
+		socket.once('unexpected-response', (_request, response) => {
+			resolve(response.statusCode ?? 0);
+			socket.terminate();
+		});
 	});
 	return withDeadline(answer, DEADLINE_MS, 'a WebSocket to open or be refused');
 }
