@@ -2,7 +2,7 @@
  * Starts a real Harper running this app, as the tests' server: its own root folder and HOME (so it never
  * touches ~/hdb or another instance), free loopback ports picked per run (Harper binds with SO_REUSEPORT,
  * so a clash would be silent), `authorizeLocal` off (so anonymous loopback requests are not super users),
- * one worker thread unless a test asks for more, and no inspector.
+ * one worker thread unless a test asks for more (`config: { threads: { count: 2 } }`), and no inspector.
  * With `production: true` it is installed with Harper's production defaults and speaks TLS only (HTTPS, MQTT over
  * TLS, the operations API over HTTPS), with Harper's generated self-signed certificate (see docs/security.md).
  */
@@ -252,12 +252,15 @@ export async function startHarper({
 		noteRunning(installer);
 		installer.stdout?.pipe(logStream, { end: false });
 		installer.stderr?.pipe(logStream, { end: false });
+		const timer = setTimeout(() => installer.kill('SIGKILL'), READY_TIMEOUT_MS);
 		const [code] = (await once(installer, 'exit')) as [number | null];
+		clearTimeout(timer);
 		if (code !== 0) throw new Error(`Harper's install failed (code ${String(code)}):\n${readLog().slice(-3000)}`);
 	}
 
 	async function start(): Promise<void> {
 		await install();
+		const logFrom = readLog().length;
 		const command = devMode ? 'dev' : 'run';
 		const args = withApp ? [HARPER_BIN, command, appPath] : [HARPER_BIN, command];
 		child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -267,16 +270,21 @@ export async function startHarper({
 		const exited = once(child, 'exit').then(([code]) => {
 			throw new Error(`Harper exited during start-up (code ${String(code)}):\n${readLog().slice(-3000)}`);
 		});
-		await Promise.race([waitUntilServing(), exited]);
+		await Promise.race([waitUntilServing(logFrom), exited]);
 		exited.catch(() => undefined);
 	}
 
-	async function waitUntilServing(): Promise<void> {
+	/**
+	 * Until every worker thread serves: the first one answers while the others may still be loading the app, so the
+	 * app answering is not enough; Harper prints "successfully started" once all of them have started.
+	 */
+	async function waitUntilServing(logFrom: number): Promise<void> {
 		const deadline = Date.now() + READY_TIMEOUT_MS;
 		while (Date.now() < deadline) {
 			// A resource module that fails to load does not stop Harper: it serves the bare table instead.
 			if (readLog().includes('ResourceLoadError')) throw new Error(`Marquee's resources failed to load:\n${readLog()}`);
-			if ((await isServing()) === 200) return;
+			const allThreads = readLog().slice(logFrom).includes('successfully started');
+			if (allThreads && (await isServing()) === 200) return;
 			await new Promise((done) => setTimeout(done, 200));
 		}
 		throw new Error(`Harper did not serve within ${READY_TIMEOUT_MS} ms:\n${readLog().slice(-3000)}`);

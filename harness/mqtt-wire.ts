@@ -1,8 +1,9 @@
 /**
  * MQTT packets by hand, for tests that must send what a conforming client never would (topics that are not UTF-8,
- * lengths MQTT does not allow) or speak MQTT to a port that should not answer it. One encoding of MQTT's
- * variable-length integer ("remaining length") for every test.
+ * lengths MQTT does not allow), speak MQTT to a port that should not answer it, or speak it on a socket they opened
+ * and held themselves. One encoding of MQTT's variable-length integer ("remaining length") for every test.
  */
+import type { Credentials } from './types.ts';
 
 /** MQTT's variable-length integer: 7 bits a byte, least significant first, the top bit set on all but the last. */
 export function varint(n: number): Buffer {
@@ -66,3 +67,15 @@ export function packetReader(): (chunk: Buffer) => WirePacket[] {
 /** An MQTT 3.1.1 CONNECT with this client id and no credentials: what a plain-text client would open with. */
 export const plainConnect = (clientId: string): Buffer =>
 	mqttPacket(0x10, lengthPrefixed('MQTT'), Buffer.of(4, 0x02), u16(60), lengthPrefixed(clientId));
+
+/** An MQTT 3.1.1 CONNECT with this client id that logs in as `username` with `password` (a clean session). */
+export const loginConnect = (clientId: string, { username, password }: Credentials): Buffer =>
+	mqttPacket(
+		0x10,
+		lengthPrefixed('MQTT'),
+		Buffer.of(4, 0xc2),
+		u16(60),
+		lengthPrefixed(clientId),
+		lengthPrefixed(username),
+		lengthPrefixed(password)
+	);

@@ -3,27 +3,39 @@
  * per sign on every change, a size limit on every message, a connection quota per account, a limit on failed
  * logins. Administrators are exempt from the rate limits and the connection quota; the size limit holds
  * everyone (a message too big is too big whoever sends it), and the login limit every login (a login is not yet
- * anyone). The failed-login counts are shared by all worker threads; the rest are per thread, so with N threads
- * an account gets up to N times each of the other limits.
+ * anyone). Every count is kept in memory all worker threads of the Harper process share, so each limit holds once
+ * per server, however requests and connections spread over its threads (per server, not per cluster: each node
+ * counts its own).
  */
 import { limitsFrom, type AbuseLimits } from './limits.ts';
 import type { Account } from '../access/accounts.ts';
-import { ConnectionQuota } from './connection-quota.ts';
 import { refuse, signError, tooManyError } from '../harper/refusals.ts';
 import { sharedMemory } from '../harper/facade.ts';
-import { RateLimiter } from './rate-limiter.ts';
+import { SharedCounters, sharedCountersBytes } from './shared-counters.ts';
 import { SharedRateLimiter, sharedLimiterBytes } from './shared-rate-limiter.ts';
 
 export const LIMITS: AbuseLimits = limitsFrom(process.env.MARQUEE_LIMITS);
 
-const perAccount = new RateLimiter(LIMITS.writesPerAccount);
-const perRecord = new RateLimiter(LIMITS.writesPerSign);
-const connections = new ConnectionQuota(LIMITS.connectionsPerAccount);
+/** Buckets per change rate: far more than the accounts (or signs) changing within a refill (a full bucket is as none). */
+const CHANGE_BUCKETS = 16_384;
+const perAccount = new SharedRateLimiter(
+	LIMITS.writesPerAccount,
+	sharedMemory('changes-per-account', sharedLimiterBytes(CHANGE_BUCKETS))
+);
+const perRecord = new SharedRateLimiter(
+	LIMITS.writesPerSign,
+	sharedMemory('changes-per-sign', sharedLimiterBytes(CHANGE_BUCKETS))
+);
+/** Accounts holding connections at once. */
+const CONNECTED_ACCOUNTS = 16_384;
+const connections = new SharedCounters(
+	LIMITS.connectionsPerAccount,
+	sharedMemory('connections-per-account', sharedCountersBytes(CONNECTED_ACCOUNTS))
+);
 /**
  * Failed logins per username from one address, and per address. Only failures count, so no one can lock a user
  * out by failing on purpose from elsewhere: the right password from another address still works. Many people can
- * share one address (an office behind NAT): it gets five times the allowance of one username. Kept in memory all
- * worker threads share, so a guesser gets the limit once per server, not once per thread, and in a fixed number
+ * share one address (an office behind NAT): it gets five times the allowance of one username. In a fixed number
  * of buckets (16,384 each), whatever the usernames and addresses.
  */
 const LOGIN_BUCKETS = 16_384;
@@ -78,7 +90,7 @@ export function admitMessageSize(message: unknown): void {
 /** Counts a connection for `account`: its release function, or a 429 refusal when the account is at its quota. */
 export function admitConnection(account: Account | undefined): () => void {
 	if (!isLimited(account)) return () => undefined;
-	const release = connections.open(account.username);
+	const release = connections.take(account.username);
 	if (release) return release;
 	return refuse(
 		signError(

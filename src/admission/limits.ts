@@ -6,7 +6,7 @@
  * who can reach the port, can do to the server and to the other signs.
  *
  * Administrators (super users) are trusted with rates and connections: automation and the tests' bulk writes run
- * as one. The other limits hold everyone.
+ * as one. The other limits hold everyone. Each holds per Harper process, over all its worker threads (admit.ts).
  * An operator can override any value with MARQUEE_LIMITS, JSON shaped like ABUSE_LIMITS (e.g.
  * `MARQUEE_LIMITS='{"writesPerSign":{"perSecond":2,"burst":5}}'`); the values are documented in docs/security.md.
  */
@@ -25,7 +25,7 @@ export interface AbuseLimits {
 	writesPerSign: RateLimit;
 	/** The largest message a client may send, in bytes: a whole sign record is under 512 bytes of JSON. */
 	messageBytes: number;
-	/** MQTT, WebSocket and SSE connections one account may hold open at once (per Harper worker thread). */
+	/** MQTT, WebSocket and SSE connections one account may hold open at once. */
 	connectionsPerAccount: number;
 	/** Topics one MQTT connection may be subscribed to at once. */
 	subscriptionsPerConnection: number;

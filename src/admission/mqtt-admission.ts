@@ -53,6 +53,9 @@ function authorizeClient(packet: MqttPacket, user: unknown): void {
 		refuseConnect(connection, CONNACK.connectionRateExceeded.v5, refusal);
 	}
 	const account = accountOf(user);
+	// Harper takes another CONNECT on a connection already accepted (and replaces its session): it holds one slot.
+	connection.release?.();
+	connection.release = undefined;
 	try {
 		connection.release = admitConnection(account);
 	} catch (refusal) {

@@ -1,6 +1,6 @@
 /**
- * The arithmetic of a token bucket, for both rate limiters (rate-limiter.ts per thread, shared-rate-limiter.ts
- * across threads): tokens come back at `perSecond`, up to `burst`; each event takes one.
+ * The arithmetic of a token bucket (shared-rate-limiter.ts keeps the buckets): tokens come back at `perSecond`, up to
+ * `burst`; each event takes one.
  */
 import type { RateLimit } from './limits.ts';
 

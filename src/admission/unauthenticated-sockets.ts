@@ -2,14 +2,16 @@
  * Connections that have not logged in yet cost the server memory and a file descriptor while asking nothing of
  * anyone: an MQTT socket that never sends its CONNECT, an HTTP connection that never sends a request, a
  * WebSocket that no resource let in. Harper holds them for as long as the client likes. Each transport tracks
- * its sockets here from the moment they connect until they log in: an address may hold at most `perAddress` of
- * them (one more is closed at once), and one that sits idle for `idleMs` (no request in flight) is closed.
+ * its sockets here from the moment they connect until they log in: an address may hold at most
+ * `unauthenticatedPerAddress` of them over every transport and worker thread (one more is closed at once), and one
+ * that sits idle for `idleMs` (no request in flight) is closed.
  *
  * Sockets are known by the client's address and port, which a TLS socket and the TCP socket under it share.
  */
 import type { Socket } from 'node:net';
 import { addressKey, LIMITS } from './admit.ts';
-import { ConnectionQuota } from './connection-quota.ts';
+import { sharedMemory } from '../harper/facade.ts';
+import { SharedCounters, sharedCountersBytes } from './shared-counters.ts';
 
 interface Tracked {
 	socket: Socket;
@@ -26,20 +28,23 @@ function keyOf(socket: Socket): string | undefined {
 }
 
 export class UnauthenticatedSockets {
-	readonly #perAddress: ConnectionQuota;
+	readonly #perAddress: SharedCounters;
 	readonly #idleMs: number;
+	/** This thread's sockets (a socket lives on the thread that accepted it); the counts are the threads' shared. */
 	readonly #tracked = new Map<string, Tracked>();
 
-	constructor({ perAddress, idleMs }: { perAddress: number; idleMs: number }) {
-		this.#perAddress = new ConnectionQuota(perAddress);
+	/** `perAddress`: the sockets each address holds, over every transport and thread, and their limit. */
+	constructor({ perAddress, idleMs }: { perAddress: SharedCounters; idleMs: number }) {
+		this.#perAddress = perAddress;
 		this.#idleMs = idleMs;
 	}
 
 	/** A socket that just connected: tracked until it logs in, or closed at once if its address is at the cap. */
 	admit(socket: Socket, expire: () => void = () => socket.destroy()): void {
 		const key = keyOf(socket);
-		if (key === undefined) return;
-		const release = this.#perAddress.open(addressKey(socket.remoteAddress));
+		// Counted once: a second count under the same key would be overwritten below, and never given back.
+		if (key === undefined || this.#tracked.has(key)) return;
+		const release = this.#perAddress.take(addressKey(socket.remoteAddress));
 		if (!release) {
 			socket.destroy();
 			return;
@@ -104,7 +109,16 @@ export class UnauthenticatedSockets {
 	}
 }
 
-const limits = { perAddress: LIMITS.unauthenticatedPerAddress, idleMs: LIMITS.unauthenticatedSeconds * 1000 };
+/** Addresses holding sockets that have not logged in, at once. */
+const ADDRESSES = 16_384;
+const limits = {
+	// One count per address for both transports: the limit is on what an address holds, however it connects.
+	perAddress: new SharedCounters(
+		LIMITS.unauthenticatedPerAddress,
+		sharedMemory('unauthenticated-per-address', sharedCountersBytes(ADDRESSES))
+	),
+	idleMs: LIMITS.unauthenticatedSeconds * 1000,
+};
 
 /** Sockets on the app's HTTP port (REST, SSE, WebSocket, MQTT over WebSocket) that have not logged in yet. */
 export const httpSockets = new UnauthenticatedSockets(limits);

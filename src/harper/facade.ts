@@ -74,14 +74,18 @@ export function tableNamed(name: string): HarperTable {
 }
 
 /**
- * `bytes` of memory every worker thread of this Harper shares, by `name` (zeroed the first time). Taken from the
- * database Marquee's tables live in; a plain SharedArrayBuffer (this thread's own) where there is none.
+ * `bytes` of memory every worker thread of this Harper process shares, by `name` (zeroed the first time), for as
+ * long as the process runs: a worker that Harper restarts gets the same block back. Taken from the database
+ * Marquee's tables live in; a plain SharedArrayBuffer (this thread's own) where there is none.
  */
 export function sharedMemory(name: string, bytes: number): ArrayBufferLike {
-	// lmdb's memory block shared by every thread that opens the database, made from `initial` the first time.
+	// lmdb's memory block shared by every thread that opens the database, made from `initial` the first time. A block
+	// keeps the size it was first made with, so the size is part of its name: code deployed with another layout
+	// (workers restarted, the process not) gets a block of its own instead of one it would misread.
 	type LmdbStore = { getUserSharedBuffer?(key: string, initial: ArrayBuffer): ArrayBuffer };
 	const store = (tables.DeviceAccount as unknown as { primaryStore?: LmdbStore } | undefined)?.primaryStore;
-	return store?.getUserSharedBuffer?.(`marquee:${name}`, new ArrayBuffer(bytes)) ?? new SharedArrayBuffer(bytes);
+	const key = `marquee:${name}:${bytes}`;
+	return store?.getUserSharedBuffer?.(key, new ArrayBuffer(bytes)) ?? new SharedArrayBuffer(bytes);
 }
 
 /** The record `id` of table `name`, as plain data, or undefined (no such table or record). */
