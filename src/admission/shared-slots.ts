@@ -16,7 +16,8 @@
  * Layout, from `byteOffset`: a 64-byte header (lock, state, tickets, secret), then the slots, `slotBytes` each. A
  * slot's first 8 bytes are its key's hash (0:0 marks an empty slot); the rest is its structure's own.
  */
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac } from 'node:crypto';
+import { randomOnce } from '../harper/shared-once.ts';
 
 const HEADER_BYTES = 64; // lock (i32), state (i32), last ticket (i32), 4 spare, secret (32 bytes), 16 spare
 const LOCK = 0;
@@ -28,10 +29,6 @@ const HASH_BYTES = 8;
 /** How many neighbouring slots a key may land in. */
 const PROBES = 8;
 const LOCK_STEAL_MS = 1000;
-
-const UNSET = 0;
-const WRITING = 1;
-const READY = 2;
 
 /** A key's hash, as stored in its slot: never 0:0, which marks an empty slot. */
 export type KeyHash = readonly [high: number, low: number];
@@ -70,7 +67,7 @@ export class SharedSlots {
 		this.#header = new Int32Array(memory, byteOffset, HEADER_BYTES / 4);
 		this.#hashes = this.view(Uint32Array);
 		this.#secret = Buffer.from(memory, byteOffset + SECRET_OFFSET, SECRET_BYTES);
-		this.#initialize();
+		randomOnce(this.#header, STATE, this.#secret);
 	}
 
 	/**
@@ -132,16 +129,6 @@ export class SharedSlots {
 	}
 
 	/** One thread writes the secret; the others wait until it is there. */
-	#initialize(): void {
-		if (Atomics.compareExchange(this.#header, STATE, UNSET, WRITING) === UNSET) {
-			randomBytes(SECRET_BYTES).copy(this.#secret);
-			Atomics.store(this.#header, STATE, READY);
-		}
-		while (Atomics.load(this.#header, STATE) !== READY) {
-			// another thread is writing the secret: a few nanoseconds
-		}
-	}
-
 	/** Takes the lock, with a ticket of its own (never 0, which means free); answers the ticket. */
 	#acquire(): number {
 		const ticket = ((Atomics.add(this.#header, TICKET, 1) >>> 0) % 0x7ffffffe) + 1;

@@ -7,14 +7,11 @@
  * shared memory; a thread that stops beating (Harper restarts a crashed worker under a new thread id) has taken its
  * connections with it.
  */
-import { randomBytes } from 'node:crypto';
 import { threadId } from 'node:worker_threads';
 import { nodeName, sharedMemory } from '../harper/facade.ts';
+import { randomOnce } from '../harper/shared-once.ts';
 
 const THREAD_SLOTS = 256;
-const UNSET = 0;
-const WRITING = 1;
-const READY = 2;
 
 interface Shared {
 	state: Int32Array;
@@ -33,13 +30,7 @@ function sharedState(): Shared {
 		start: new Uint8Array(memory, 4, 8),
 		beats: new Float64Array(memory, 16),
 	};
-	if (Atomics.compareExchange(shared.state, 0, UNSET, WRITING) === UNSET) {
-		randomBytes(8).copy(shared.start);
-		Atomics.store(shared.state, 0, READY);
-	}
-	while (Atomics.load(shared.state, 0) !== READY) {
-		// another thread is writing the process start: a few nanoseconds
-	}
+	randomOnce(shared.state, 0, shared.start);
 	return shared;
 }
 
