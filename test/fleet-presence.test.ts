@@ -7,7 +7,7 @@
  * crash that followed a restart: Harper replays and deletes stored wills shortly after start, so a device that
  * connected in that window had none.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { LedSignRecord, SignStatusRecord } from '../src/shared/sign-rules.ts';
 import { rest } from '../harness/clients.ts';
 import { startSimulator, type SimulatorProcess } from '../harness/simulator.ts';
@@ -113,7 +113,9 @@ describe(`a fleet of ${FLEET} signs`, () => {
 		TEST_MS
 	);
 
-	afterAll(async () => {
+	// Each test's fleet ends with it, even when a step failed: a fleet left running would keep its signs online
+	// through the next test's crash.
+	afterEach(async () => {
 		await fleet?.kill('SIGKILL');
 	});
 });

@@ -8,11 +8,13 @@ import { pack, unpack } from 'msgpackr';
 import type { Browser } from 'playwright-core';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LedSignRecord } from '../src/shared/sign-rules.ts';
+import { shouldShow, shownChangeOf, type LedSignRecord, type ShownChange } from '../src/shared/sign-rules.ts';
 import { launchBrowser, loggedInContext, openPanel, saveArtifact } from '../harness/browser.ts';
 import { basicAuth, mqttPeer, mqttPublish, operation, rest } from '../harness/clients.ts';
 import { RESTART_WITHIN_MS, startHarper, type Credentials, type HarperInstance } from '../harness/harper.ts';
+import { openReader, type Reader, type SignEvent } from '../harness/readers.ts';
 import { bothConnected, linkCarries } from '../harness/replication.ts';
+import { startSimulator, type SimulatorProcess } from '../harness/simulator.ts';
 import { addUser } from '../harness/users.ts';
 
 let nodeA: HarperInstance;
@@ -115,6 +117,125 @@ describe('two replicating nodes', () => {
 		await device.close();
 		expect(problems).toEqual([]);
 		await context.close();
+	});
+
+	describe('when both nodes change one sign at the same moment', () => {
+		const SIGN = 'contested';
+		const ROUNDS = 8;
+		/** Replication between the nodes takes milliseconds; a loaded 2-core machine gets much more. */
+		const CONVERGE_WITHIN_MS = 15_000;
+		const readers: Reader[] = [];
+		const devices: SimulatorProcess[] = [];
+
+		/** What a device following the device rule would show after these events (the last one it showed). */
+		function shownAfter(events: SignEvent[]): LedSignRecord | undefined {
+			let showing: LedSignRecord | undefined;
+			let shown: ShownChange | undefined;
+			for (const { value } of events) {
+				if (!value || value.transient || !shouldShow(value, shown)) continue;
+				showing = value;
+				shown = shownChangeOf(value);
+			}
+			return showing;
+		}
+
+		/** The record both nodes store once they agree: the same change (commitTime), the same fields. */
+		async function agreed(): Promise<LedSignRecord> {
+			let onA: LedSignRecord | undefined;
+			await expect
+				.poll(
+					async () => {
+						onA = await storedOn(nodeA, SIGN);
+						const onB = await storedOn(nodeB, SIGN);
+						return onA !== undefined && JSON.stringify(onA) === JSON.stringify(onB);
+					},
+					{ timeout: CONVERGE_WITHIN_MS, interval: 50 }
+				)
+				.toBe(true);
+			return onA!;
+		}
+
+		/** Until every reader and device on either node ends on `text`. */
+		async function everyoneShows(text: string): Promise<void> {
+			for (const reader of readers) {
+				await expect
+					.poll(() => shownAfter(reader.events.received)?.text, { timeout: CONVERGE_WITHIN_MS, message: reader.name })
+					.toBe(text);
+			}
+			for (const [index, device] of devices.entries()) {
+				const showing = (): string | undefined =>
+					device.events.received.filter((event) => event.event === 'showing').at(-1)?.record?.text;
+				await expect
+					.poll(showing, { timeout: CONVERGE_WITHIN_MS, message: `device on node ${'AB'[index]}` })
+					.toBe(text);
+			}
+		}
+
+		beforeAll(async () => {
+			await rest(nodeA, 'PUT', `/LedSign/${SIGN}`, { text: 'start' });
+			await expect.poll(async () => (await storedOn(nodeB, SIGN))?.text, { timeout: 15_000 }).toBe('start');
+			for (const [name, node] of [
+				['A', nodeA],
+				['B', nodeB],
+			] as const) {
+				for (const kind of ['mqtt-record', 'ws-record', 'sse-record'] as const) {
+					const reader = await openReader(node, kind, SIGN);
+					readers.push({ ...reader, name: `${kind} on node ${name}` });
+				}
+				devices.push(startSimulator(node, SIGN));
+			}
+			await everyoneShows('start');
+		}, 60_000);
+
+		afterAll(async () => {
+			await Promise.all(readers.map((reader) => reader.close()));
+			await Promise.all(devices.map((device) => device.kill('SIGTERM')));
+		});
+
+		it(
+			'end on one state everywhere: both nodes, every listener over MQTT, WebSocket and SSE, every device',
+			async () => {
+				const rounds: { winner: string; versions: number[]; stored: number }[] = [];
+				for (let round = 0; round < ROUNDS; round++) {
+					const texts = [`A wrote ${round}`, `B wrote ${round}`];
+					const answers = await Promise.all([
+						rest(nodeA, 'PATCH', `/LedSign/${SIGN}`, { text: texts[0] }),
+						rest(nodeB, 'PATCH', `/LedSign/${SIGN}`, { text: texts[1] }),
+					]);
+					expect(answers.map((answer) => answer.status)).toEqual([200, 200]);
+					const final = await agreed();
+					// The change committed last wins on both nodes: one of the two, whole.
+					expect(texts).toContain(final.text);
+					const accepted = answers.map((answer) => answer.body as LedSignRecord);
+					const latest = accepted.reduce((a, b) => ((a.commitTime ?? 0) >= (b.commitTime ?? 0) ? a : b));
+					expect(final).toEqual(latest);
+					await everyoneShows(final.text);
+					rounds.push({
+						winner: final.text.slice(0, 1),
+						versions: accepted.map((record) => record.version),
+						stored: final.version,
+					});
+				}
+				const sameVersion = rounds.filter(({ versions: [a, b] }) => a === b).length;
+				saveArtifact('concurrent-writes.json', { rounds, sameVersion });
+				console.log(`concurrent writes on two nodes: ${JSON.stringify({ sameVersion, rounds })}`);
+			},
+			ROUNDS * 3 * CONVERGE_WITHIN_MS
+		);
+
+		it('keep the later of two changes to different fields whole, on both nodes and every device', async () => {
+			const answers = await Promise.all([
+				rest(nodeA, 'PATCH', `/LedSign/${SIGN}`, { text: 'fields from A' }),
+				rest(nodeB, 'PATCH', `/LedSign/${SIGN}`, { brightness: 17 }),
+			]);
+			expect(answers.map((answer) => answer.status)).toEqual([200, 200]);
+			const final = await agreed();
+			const accepted = answers.map((answer) => answer.body as LedSignRecord);
+			const latest = accepted.reduce((a, b) => ((a.commitTime ?? 0) >= (b.commitTime ?? 0) ? a : b));
+			// Last writer wins by the whole record: a cluster does not merge two nodes' changes field by field.
+			expect(final).toEqual(latest);
+			await everyoneShows(final.text);
+		}, 60_000);
 	});
 
 	/** How long B may take, once it serves again, to reconnect to A and replay what it missed. */

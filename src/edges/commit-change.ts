@@ -59,12 +59,16 @@ export function rewriteRecord<R, N extends R | undefined>(
 ): Promise<N> {
 	return withRecordLock(`${name}/${String(id)}`, () => {
 		stores.readLatest();
-		return transaction(writer, async (txn) => {
-			const current = namesRecord ? await stores.reads.get(String(id), writer) : undefined;
+		// A context of its own: Harper runs a transaction on a context that already has an open one inside that one,
+		// which reads its older snapshot and commits after this lock is released. Two rewrites sharing a caller's
+		// context (presence's, made for many signs at once) then lost a device's report written in between.
+		const context: WriteContext = { user: writer.user };
+		return transaction(context, async (txn) => {
+			const current = namesRecord ? await stores.reads.get(String(id), context) : undefined;
 			const record = next(current);
 			if (record === undefined) return record;
 			if (namesRecord) commitNoEarlierThan(txn, stores.committedAt(String(id)));
-			await stores.writes.put(record, writer);
+			await stores.writes.put(record, context);
 			return record;
 		});
 	});
