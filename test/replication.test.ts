@@ -7,7 +7,7 @@
 import { pack, unpack } from 'msgpackr';
 import type { Browser } from 'playwright-core';
 import WebSocket from 'ws';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { shouldShow, shownChangeOf, type LedSignRecord, type ShownChange } from '../src/shared/sign-rules.ts';
 import { launchBrowser, loggedInContext, openPanel, saveArtifact } from '../harness/browser.ts';
 import { basicAuth, mqttPeer, mqttPublish, operation, rest } from '../harness/clients.ts';
@@ -140,40 +140,34 @@ describe('two replicating nodes', () => {
 		}
 
 		/** The record both nodes store once they agree: the same change (commitTime), the same fields. */
-		async function agreed(): Promise<LedSignRecord> {
-			let onA: LedSignRecord | undefined;
-			await expect
-				.poll(
-					async () => {
-						onA = await storedOn(nodeA, SIGN);
-						const onB = await storedOn(nodeB, SIGN);
-						return onA !== undefined && JSON.stringify(onA) === JSON.stringify(onB);
-					},
-					{ timeout: CONVERGE_WITHIN_MS, interval: 50 }
-				)
-				.toBe(true);
-			return onA!;
+		function agreed(): Promise<LedSignRecord> {
+			return vi.waitFor(
+				async () => {
+					const [onA, onB] = [await storedOn(nodeA, SIGN), await storedOn(nodeB, SIGN)];
+					expect(onA).toBeDefined();
+					expect(onB).toEqual(onA);
+					return onA!;
+				},
+				{ timeout: CONVERGE_WITHIN_MS, interval: 50 }
+			);
 		}
 
-		/** Until every reader and device on either node ends on `text`. */
+		/** Until every reader and device on either node ends on `text` (vi.waitFor: it also serves beforeAll). */
 		async function everyoneShows(text: string): Promise<void> {
+			const wait = { timeout: CONVERGE_WITHIN_MS, interval: 50 };
 			for (const reader of readers) {
-				await expect
-					.poll(() => shownAfter(reader.events.received)?.text, { timeout: CONVERGE_WITHIN_MS, message: reader.name })
-					.toBe(text);
+				await vi.waitFor(() => expect(shownAfter(reader.events.received)?.text, reader.name).toBe(text), wait);
 			}
 			for (const [index, device] of devices.entries()) {
 				const showing = (): string | undefined =>
 					device.events.received.filter((event) => event.event === 'showing').at(-1)?.record?.text;
-				await expect
-					.poll(showing, { timeout: CONVERGE_WITHIN_MS, message: `device on node ${'AB'[index]}` })
-					.toBe(text);
+				await vi.waitFor(() => expect(showing(), `device on node ${'AB'[index]}`).toBe(text), wait);
 			}
 		}
 
 		beforeAll(async () => {
 			await rest(nodeA, 'PUT', `/LedSign/${SIGN}`, { text: 'start' });
-			await expect.poll(async () => (await storedOn(nodeB, SIGN))?.text, { timeout: 15_000 }).toBe('start');
+			await agreed();
 			for (const [name, node] of [
 				['A', nodeA],
 				['B', nodeB],
