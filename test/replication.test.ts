@@ -1,14 +1,21 @@
 /**
  * Two replicating Harper nodes on this machine (Harper's own replication over WSS, node names 127.0.0.2 and
  * 127.0.0.3): a sign on node B follows a change written on node A, a panel on A sees a device status written
- * on B, and B catches up after it was stopped. And replication's own socket is no way around the rules: Harper
- * runs operations sent over it as whoever logged in to it, so only nodes and super users may.
+ * on B, a device on B is online and then offline on both nodes, changes written on both nodes at once end on one
+ * state everywhere, and B catches up after it was stopped. And replication's own socket is no way around the rules:
+ * Harper runs operations sent over it as whoever logged in to it, so only nodes and super users may.
  */
 import { pack, unpack } from 'msgpackr';
 import type { Browser } from 'playwright-core';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { shouldShow, shownChangeOf, type LedSignRecord, type ShownChange } from '../src/shared/sign-rules.ts';
+import {
+	shouldShow,
+	shownChangeOf,
+	type LedSignRecord,
+	type ShownChange,
+	type SignStatusRecord,
+} from '../src/shared/sign-rules.ts';
 import { launchBrowser, loggedInContext, openPanel, saveArtifact } from '../harness/browser.ts';
 import { basicAuth, mqttPeer, mqttPublish, operation, rest } from '../harness/clients.ts';
 import { RESTART_WITHIN_MS, startHarper, type Credentials, type HarperInstance } from '../harness/harper.ts';
@@ -117,6 +124,32 @@ describe('two replicating nodes', () => {
 		await device.close();
 		expect(problems).toEqual([]);
 		await context.close();
+	});
+
+	it('mark a device connected to B online on both nodes, and offline on both once it crashes', async () => {
+		const SIGN = 'presence-across';
+		await rest(nodeA, 'PUT', `/LedSign/${SIGN}`, { text: 'here' });
+		await expect.poll(async () => (await storedOn(nodeB, SIGN))?.text, { timeout: 15_000 }).toBe('here');
+		const statusOn = async (node: HarperInstance): Promise<SignStatusRecord | undefined> => {
+			const { status, body } = await rest(node, 'GET', `/SignStatus/${SIGN}`);
+			return status === 200 ? (body as SignStatusRecord) : undefined;
+		};
+		const device = startSimulator(nodeB, SIGN);
+		try {
+			for (const node of [nodeB, nodeA]) {
+				await expect.poll(async () => (await statusOn(node))?.online, { timeout: 15_000 }).toBe(true);
+			}
+			// B vouches for it: the status names B's connection, which A leaves to B.
+			expect((await statusOn(nodeA))?.connection).toMatch(/^127\.0\.0\.3\//);
+			await device.kill('SIGKILL');
+			const crashed = Date.now();
+			for (const node of [nodeB, nodeA]) {
+				await expect.poll(async () => (await statusOn(node))?.online, { timeout: 15_000 }).toBe(false);
+			}
+			console.log(`a crashed device on B was offline on both nodes after ${Date.now() - crashed} ms`);
+		} finally {
+			await device.kill('SIGKILL');
+		}
 	});
 
 	describe('when both nodes change one sign at the same moment', () => {
