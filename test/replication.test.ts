@@ -172,6 +172,10 @@ describe('two replicating nodes', () => {
 			return showing;
 		}
 
+		/** Of two accepted changes, the one Harper committed last: the one replication keeps on every node. */
+		const committedLast = (records: LedSignRecord[]): LedSignRecord =>
+			records.reduce((a, b) => ((a.commitTime ?? 0) >= (b.commitTime ?? 0) ? a : b));
+
 		/** The record both nodes store once they agree: the same change (commitTime), the same fields. */
 		function agreed(): Promise<LedSignRecord> {
 			return vi.waitFor(
@@ -234,8 +238,7 @@ describe('two replicating nodes', () => {
 					// The change committed last wins on both nodes: one of the two, whole.
 					expect(texts).toContain(final.text);
 					const accepted = answers.map((answer) => answer.body as LedSignRecord);
-					const latest = accepted.reduce((a, b) => ((a.commitTime ?? 0) >= (b.commitTime ?? 0) ? a : b));
-					expect(final).toEqual(latest);
+					expect(final).toEqual(committedLast(accepted));
 					await everyoneShows(final.text);
 					rounds.push({
 						winner: final.text.slice(0, 1),
@@ -257,10 +260,8 @@ describe('two replicating nodes', () => {
 			]);
 			expect(answers.map((answer) => answer.status)).toEqual([200, 200]);
 			const final = await agreed();
-			const accepted = answers.map((answer) => answer.body as LedSignRecord);
-			const latest = accepted.reduce((a, b) => ((a.commitTime ?? 0) >= (b.commitTime ?? 0) ? a : b));
 			// Last writer wins by the whole record: a cluster does not merge two nodes' changes field by field.
-			expect(final).toEqual(latest);
+			expect(final).toEqual(committedLast(answers.map((answer) => answer.body as LedSignRecord)));
 			await everyoneShows(final.text);
 		}, 60_000);
 	});

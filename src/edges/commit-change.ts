@@ -7,7 +7,7 @@
  */
 import type { ChangeMode, WriteDecision } from '../shared/sign-rules.ts';
 import { refuse } from '../harper/refusals.ts';
-import { commitNoEarlierThan, transaction } from '../harper/facade.ts';
+import { commitNoEarlierThan, committedAt, readLatest, recordStore, transaction } from '../harper/facade.ts';
 import { withRecordLock } from '../harper/record-lock.ts';
 import type { RecordStore, WriteContext } from '../harper/shapes.ts';
 import { decisionRefusal, type TableNames } from './edge-refusals.ts';
@@ -36,6 +36,16 @@ export interface ChangeStores<R> {
 	readLatest(): void;
 	/** When record `id` was last committed (Harper's own time, the one its last-writer-wins compares), 0 for none. */
 	committedAt(id: string): number;
+}
+
+/** The stores of Harper table `Table`: read through `reads` (a resource over it that answers plain records). */
+export function tableStores<R>(Table: object, reads: object = Table): ChangeStores<R> {
+	return {
+		reads: recordStore<R>(reads),
+		writes: recordStore<R>(Table),
+		readLatest: (): void => readLatest(Table),
+		committedAt: (id): number => committedAt(Table, id),
+	};
 }
 
 export interface RecordRewrite<R, N extends R | undefined> {

@@ -30,10 +30,7 @@ import {
 	closeWebSocketFor,
 	contextOf,
 	eventQueue,
-	committedAt,
 	incomingOf,
-	readLatest,
-	recordStore,
 	recordTarget,
 	storedRecord,
 } from '../harper/facade.ts';
@@ -42,7 +39,7 @@ import { jsonPayload } from '../harper/payloads.ts';
 import { isMqtt, isStaleWill, isWill } from '../harper/hook-context.ts';
 import { sendCurrentRecord } from '../harper/current-record.ts';
 import { openSseStream } from '../harper/sse-opening.ts';
-import { commitChange, type ChangeRules, type ChangeStores } from './commit-change.ts';
+import { commitChange, tableStores, type ChangeRules } from './commit-change.ts';
 import { decisionRefusal, mqttDeleteRefusal, retainRequired, unnamedChange } from './edge-refusals.ts';
 
 export interface TableRules<R extends { id: string }> extends ChangeRules<R> {
@@ -208,11 +205,6 @@ export function withProtocolEdges<R extends { id: string }>(Table: HarperTable, 
 		}
 	}
 
-	const stores: ChangeStores<R> = {
-		reads: recordStore<R>(ValidatedTable),
-		writes: recordStore<R>(Table),
-		readLatest: (): void => readLatest(Table),
-		committedAt: (id): number => committedAt(Table, id),
-	};
+	const stores = tableStores<R>(Table, ValidatedTable);
 	return ValidatedTable;
 }

@@ -19,9 +19,9 @@ import { accountOf } from '../access/accounts.ts';
 import { boundSign } from '../access/device-binding.ts';
 import { ACCESS } from '../access/access.ts';
 import { DEVICE_TIMING } from '../../devices/device-timing.ts';
-import { committedAt, harperMqtt, readLatest, recordStore, searchRecords, tableNamed } from '../harper/facade.ts';
+import { harperMqtt, searchRecords, tableNamed } from '../harper/facade.ts';
 import { mqttConnectionOf, type MqttConnection } from '../harper/mqtt-connections.ts';
-import { rewriteRecord } from '../edges/commit-change.ts';
+import { rewriteRecord, tableStores } from '../edges/commit-change.ts';
 import { checkSignId, decideStatusWrite, type SignStatusRecord } from '../shared/sign-rules.ts';
 import { beat, nameConnection, parseConnection, SWEEP_MS, whereIs } from './connection-ids.ts';
 
@@ -37,10 +37,6 @@ const open = new Map<string, string>();
 const named = new WeakMap<MqttConnection, { name: string; sign: string }>();
 /** Connections that closed, in case one closes while its sign is still being looked up. */
 const closed = new WeakSet<MqttConnection>();
-
-function statusStore(): ReturnType<typeof recordStore<SignStatusRecord>> {
-	return recordStore<SignStatusRecord>(tableNamed(ACCESS.SignStatus.name));
-}
 
 async function signOf(connection: MqttConnection): Promise<string | undefined> {
 	const account = accountOf(connection.user);
@@ -63,14 +59,7 @@ async function setOnline(
 	connection: string | undefined,
 	when: (current: SignStatusRecord | undefined) => boolean
 ): Promise<void> {
-	const Table = tableNamed(ACCESS.SignStatus.name);
-	const store = statusStore();
-	const stores = {
-		reads: store,
-		writes: store,
-		readLatest: (): void => readLatest(Table),
-		committedAt: (id: string): number => committedAt(Table, id),
-	};
+	const stores = tableStores<SignStatusRecord>(tableNamed(ACCESS.SignStatus.name));
 	const next = (current: SignStatusRecord | undefined): SignStatusRecord | undefined => {
 		if (!when(current)) return undefined;
 		const decision = decideStatusWrite(sign, current, { online }, 'merge');
