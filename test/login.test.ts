@@ -20,6 +20,7 @@ import {
 	type Credentials,
 	type ServerInfo,
 } from '../harness/clients.ts';
+import { exchange } from '../harness/http.ts';
 import { useHarper } from '../harness/use-harper.ts';
 import { postSession, sessionCookie } from '../harness/sessions.ts';
 import { addUser } from '../harness/users.ts';
@@ -160,6 +161,31 @@ describe('/Session over REST', () => {
 			const cookie = sessionCookie(await postSession(server, JSON.stringify(viewer)));
 			expect((await get(server, `/LedSign/${SIGN}`, { cookie })).status, `attempt ${attempt}`).toBe(200);
 		}
+	});
+
+	it.each([
+		['curl or a device (no Accept)', true, {}],
+		['curl or a device (any type)', true, { accept: '*/*' }],
+		['a browser opening the address', true, { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' }],
+		['a navigation that says so', true, { 'sec-fetch-mode': 'navigate', 'accept': 'application/json' }],
+		['the panel’s fetch from a LAN address over HTTP (no Sec-Fetch-*)', false, { accept: 'application/json' }],
+		['the panel’s EventSource from a LAN address', false, { accept: 'text/event-stream' }],
+		['a page’s script on localhost or HTTPS', false, { 'sec-fetch-mode': 'cors', 'accept': '*/*' }],
+	])('answers a 401 to %s with a Basic challenge (%s)', async (_who, challenged, headers) => {
+		// The raw client sends exactly these headers, no others (fetch would add an Accept of its own).
+		const answer = await exchange(server.httpUrl, `/LedSign/${SIGN}`, { headers });
+		expect(answer.status).toBe(401);
+		expect(answer.headers['www-authenticate'] !== undefined).toBe(challenged);
+	});
+
+	it('answers a wrong password at the panel’s login without the Basic challenge, even with no Sec-Fetch-*', async () => {
+		const answer = await exchange(server.httpUrl, '/Session', {
+			method: 'POST',
+			headers: { 'content-type': 'application/json', 'accept': 'application/json' },
+			body: JSON.stringify({ ...operator, password: 'not-the-password' }),
+		});
+		expect(answer.status).toBe(401);
+		expect(answer.headers['www-authenticate']).toBeUndefined();
 	});
 
 	it('logging out without a session changes nothing and sets no cookie', async () => {
