@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { glyph, FIRST_CHAR, LAST_CHAR } from '../src/shared/display/font5x7.ts';
 import { blinkHalfPeriodMs, frameAt, frameToText, scrollStepMs, textColumns } from '../src/shared/display/frames.ts';
+import { textFit } from '../src/shared/display/text-fit.ts';
 import { DEFAULT_SETTINGS, SIGN_RULES, type SignSettings } from '../src/shared/sign-rules.ts';
 
 const sign = (change: Partial<SignSettings>): SignSettings => ({ ...DEFAULT_SETTINGS, ...change });
@@ -93,5 +94,28 @@ describe('frames', () => {
 	it('cuts off static text wider than the display at the right edge', () => {
 		const frame = frameAt(sign({ text: 'WWWW' }), 0, small);
 		expect(frameToText(frame).split('\n')[0]).toBe('#...#.#...#.');
+	});
+});
+
+describe('whether text fits the display', () => {
+	it('measures text as the frames draw it, and names the characters a still display shows whole', () => {
+		expect(textFit({ text: 'Welcome!', effect: 'static' }, { width: 64 })).toEqual({
+			textWidth: 47,
+			displayWidth: 64,
+			fits: true,
+			shownText: 'Welcome!',
+		});
+		const narrow = textFit({ text: 'Welcome!', effect: 'blink' }, { width: 32 });
+		expect(narrow).toEqual({ textWidth: 47, displayWidth: 32, fits: false, shownText: 'Welco' });
+		// The frame lights nothing past the characters named, and does light the cut-off one.
+		const frame = frameToText(frameAt(sign({ text: 'Welcome!' }), 0, { width: 32, height: 8 })).split('\n');
+		const shownWidth = textColumns(narrow.shownText).length;
+		expect(frame.some((row) => row.slice(shownWidth).includes('#'))).toBe(true);
+		expect(textColumns('Welcom').length).toBeGreaterThan(32);
+	});
+
+	it('says scrolling text always fits, and the empty text too', () => {
+		expect(textFit({ text: 'x'.repeat(128), effect: 'scroll' }, { width: 8 }).fits).toBe(true);
+		expect(textFit({ text: '', effect: 'static' }, { width: 1 })).toMatchObject({ fits: true, textWidth: 0 });
 	});
 });
