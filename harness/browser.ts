@@ -64,10 +64,11 @@ export async function openPanel(context: BrowserContext, path = '/'): Promise<Pa
 	return { page, problems };
 }
 
-export async function screenshot(page: Page, name: string): Promise<string> {
+/** The whole page, or with `fullPage: false` the window as the user sees it (a modal dialog over the page). */
+export async function screenshot(page: Page, name: string, { fullPage = true } = {}): Promise<string> {
 	mkdirSync(ARTIFACTS, { recursive: true });
 	const path = join(ARTIFACTS, name);
-	await page.screenshot({ path, fullPage: true });
+	await page.screenshot({ path, fullPage });
 	return path;
 }
 

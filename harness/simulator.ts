@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Inbox, type ServerInfo } from './clients.ts';
 import { PROJECT } from './harper.ts';
+import type { DisplaySize } from '../src/shared/display/frames.ts';
 
 const SIMULATOR = join(PROJECT, 'dist/devices/simulator/main.js');
 
@@ -24,9 +25,11 @@ export interface SimulatorProcess {
 export function startSimulator(
 	server: ServerInfo,
 	id: string,
-	options: { mqttUrl?: string; keepalive?: number; count?: number } = {}
+	options: { mqttUrl?: string; keepalive?: number; count?: number; display?: DisplaySize } = {}
 ): SimulatorProcess {
 	const args = [SIMULATOR, id, '--json', '--url', options.mqttUrl ?? server.mqttUrl];
+	// The LED matrix it reports in its birth message (64 × 8 unless told).
+	if (options.display) args.push('--width', String(options.display.width), '--height', String(options.display.height));
 	// A fleet: signs <id>-1 ... <id>-<count> in the one process, reporting a summary line every few seconds.
 	if (options.count !== undefined) args.push('--count', String(options.count));
 	args.push('--username', server.admin.username, '--keepalive', String(options.keepalive ?? 30));

@@ -1,10 +1,19 @@
 /** What the panel says about a sign's device, from its status record and the sign's stored record. */
 import type { LedSignRecord, SignStatusRecord } from '../../src/shared/sign-rules.ts';
 
+export type DeviceState = 'online' | 'offline' | 'never';
+
 export interface DeviceSummary {
-	state: 'online' | 'offline' | 'unknown';
+	state: DeviceState;
+	/** One sentence, for under the sign's title. */
 	text: string;
+	/** A few words, for the list. */
+	short: string;
+	/** A mark of its own shape for each state, so the state never rests on colour alone. */
+	icon: string;
 }
+
+const ICONS: Record<DeviceState, string> = { online: '●', offline: '○', never: '–' };
 
 function ago(iso: string, now: number): string {
 	const seconds = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
@@ -18,11 +27,30 @@ export function describeDevice(
 	sign: LedSignRecord | undefined,
 	now: number
 ): DeviceSummary {
-	if (!status) return { state: 'unknown', text: 'No device has reported for this sign yet.' };
+	if (!status) {
+		return {
+			state: 'never',
+			text: 'No device has reported for this sign yet.',
+			short: 'Never seen',
+			icon: ICONS.never,
+		};
+	}
 	const seen = `last seen ${ago(status.lastSeen, now)}`;
-	if (!status.online) return { state: 'offline', text: `Device offline · ${seen}` };
+	const behind = sign !== undefined && status.shownVersion < sign.version;
+	if (!status.online) {
+		return {
+			state: 'offline',
+			text: `Device offline · ${seen}`,
+			short: behind ? 'Offline · behind' : 'Offline',
+			icon: ICONS.offline,
+		};
+	}
 	const version = `shows version ${status.shownVersion}`;
-	const upToDate =
-		!sign || status.shownVersion >= sign.version ? 'up to date' : `behind: the sign is at ${sign.version}`;
-	return { state: 'online', text: `Device online · ${seen} · ${version} (${upToDate})` };
+	const upToDate = behind ? `behind: the sign is at ${sign.version}` : 'up to date';
+	return {
+		state: 'online',
+		text: `Device online · ${seen} · ${version} (${upToDate})`,
+		short: behind ? `Online · behind (shows version ${status.shownVersion})` : 'Online · up to date',
+		icon: ICONS.online,
+	};
 }

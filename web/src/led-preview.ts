@@ -1,6 +1,7 @@
 /**
  * The live preview: the sign's LED matrix drawn on a canvas, frame by frame, from the shared renderer
- * (src/shared/display/frames.ts), so it shows exactly what the device simulator and the firmware show.
+ * (src/shared/display/frames.ts), so it shows exactly what the device simulator and the firmware show, at the
+ * size the sign's device reports.
  */
 import { DEFAULT_DISPLAY, frameAt, type DisplaySize, type Frame } from '../../src/shared/display/frames.ts';
 import { SETTING_FIELDS, type SignSettings } from '../../src/shared/sign-rules.ts';
@@ -22,7 +23,7 @@ function describe(settings: SignSettings): string {
 export class LedPreview {
 	readonly #canvas: HTMLCanvasElement;
 	readonly #context: CanvasRenderingContext2D;
-	readonly #size: DisplaySize;
+	#size: DisplaySize;
 	#settings: SignSettings | undefined;
 	#shownKey = '';
 	#startedAt = 0;
@@ -35,8 +36,24 @@ export class LedPreview {
 		this.#canvas = canvas;
 		this.#context = context;
 		this.#size = size;
-		canvas.width = size.width * PITCH;
-		canvas.height = size.height * PITCH;
+		this.#fit();
+	}
+
+	/** Draws at another display size from now on (a device reported its own); the effect keeps its clock. */
+	resize(size: DisplaySize): void {
+		if (size.width === this.#size.width && size.height === this.#size.height) return;
+		this.#size = { width: size.width, height: size.height };
+		this.#fit();
+		this.#drawn = '';
+		cancelAnimationFrame(this.#animation);
+		this.#animation = requestAnimationFrame((now) => this.#tick(now));
+	}
+
+	#fit(): void {
+		this.#canvas.width = this.#size.width * PITCH;
+		this.#canvas.height = this.#size.height * PITCH;
+		// A narrower sign looks narrower: the page never draws an LED bigger than its pitch.
+		this.#canvas.style.maxWidth = `${this.#size.width * PITCH}px`;
 	}
 
 	/** Shows these settings; the effect restarts when what is shown changes, as it does on the sign. */

@@ -1,6 +1,6 @@
 /**
  * The login form. It posts JSON to /Session with fetch, so a wrong password is answered on the form without a
- * reload. The password never goes into an address: the form's own submission is POST, and its button stays
+ * reload, and so is every other failure (throttled, server down or failing, no answer within seconds: api.ts). The password never goes into an address: the form's own submission is POST, and its button stays
  * disabled until this script runs (so the browser cannot submit it by itself either).
  */
 import type { SessionView } from '../../src/shared/session-view.ts';
@@ -67,6 +67,8 @@ export class LoginView {
 			empty.focus();
 			return;
 		}
+		// The last answer goes at once, so whatever is shown next is the answer to this attempt.
+		this.#say('');
 		this.#busy(true);
 		const result = await logIn(username, password);
 		this.#busy(false);

@@ -5,7 +5,18 @@
  */
 import { checkSignId, type LedSignRecord, type SignRules, type SignStatusRecord } from '../../src/shared/sign-rules.ts';
 import { NOTHING, type Capabilities, type SessionView } from '../../src/shared/session-view.ts';
-import { createSign, fetchRules, fetchSession, logOut, patchSign, whenUnauthorized } from './api.ts';
+import { DEFAULT_DISPLAY } from '../../src/shared/display/frames.ts';
+import { textFit } from '../../src/shared/display/text-fit.ts';
+import {
+	createSign,
+	deleteSign,
+	fetchRules,
+	fetchSession,
+	flashSign,
+	logOut,
+	patchSign,
+	whenUnauthorized,
+} from './api.ts';
 import { LoginView } from './login-view.ts';
 import { SignControls } from './controls.ts';
 import { LedPreview } from './led-preview.ts';
@@ -27,6 +38,12 @@ function signIdFromLocation(): string | undefined {
 	return match?.[1] ? decodeURIComponent(match[1]) : undefined;
 }
 
+/** A sign id as people read it in a sentence. */
+const quoted = (id: string): string => `“${id}”`;
+
+/** How long a confirmation stays in the status line. */
+const CONFIRMATION_MS = 6000;
+
 class Panel {
 	readonly #store = new SignStore();
 	readonly #statuses = new StatusStore();
@@ -39,26 +56,32 @@ class Panel {
 	readonly #onSignedOut: () => void;
 	#may: Capabilities = NOTHING;
 	#selected: string | undefined;
-	#shownId: string | undefined;
 	#linkTimer: ReturnType<typeof setInterval> | undefined;
+	#confirmTimer: ReturnType<typeof setTimeout> | undefined;
 
 	/** `onSignedOut` is called when the server refuses the live stream for want of a login. */
 	constructor(rules: SignRules, onSignedOut: () => void) {
 		this.#rules = rules;
 		this.#onSignedOut = onSignedOut;
-		this.#controls = new SignControls(element('controls', HTMLFormElement), rules, (change) =>
-			this.#selected ? patchSign(this.#selected, change) : Promise.reject(new Error('no sign selected'))
-		);
+		this.#controls = new SignControls(element('controls', HTMLFormElement), rules, {
+			patch: patchSign,
+			flash: flashSign,
+			accepted: ({ record }): void =>
+				this.#store.apply({ id: record.id, type: record.transient ? 'message' : 'put', value: record }),
+			confirm: (message): void => this.#confirm(message),
+		});
 		this.#store.onChange((changedId) => {
 			this.#renderList();
 			if (changedId === undefined || changedId === this.#selected) this.#renderSelected();
 		});
 		this.#wireNavigation();
 		this.#wireAddForm();
+		this.#wireDelete();
 		element('create-missing', HTMLButtonElement).addEventListener('click', () => {
-			if (this.#selected) void this.#create(this.#selected);
+			if (this.#selected) void this.#create(this.#selected, element('create-error', HTMLElement));
 		});
 		this.#statuses.onChange((changedId) => {
+			this.#renderList();
 			if (changedId === undefined || changedId === this.#selected) this.#renderDevice();
 		});
 		// "Last seen 5 s ago" ages even when nothing arrives.
@@ -80,7 +103,6 @@ class Panel {
 		this.#links.clear();
 		clearInterval(this.#linkTimer);
 		this.#may = NOTHING;
-		this.#shownId = undefined;
 		this.#store.replaceAll([]);
 		this.#statuses.replaceAll([]);
 		element('link', HTMLElement).dataset.state = 'signed-out';
@@ -127,6 +149,9 @@ class Panel {
 			this.#navigate(link.dataset.sign);
 		});
 		window.addEventListener('popstate', () => this.#select(signIdFromLocation()));
+		// On a phone the list and the editor take turns; each is one tap away.
+		element('show-list', HTMLButtonElement).addEventListener('click', () => this.#showView('list'));
+		element('show-editor', HTMLButtonElement).addEventListener('click', () => this.#showView('editor'));
 	}
 
 	#navigate(id: string | undefined): void {
@@ -152,30 +177,74 @@ class Panel {
 				input.setAttribute('aria-invalid', 'true');
 				return;
 			}
-			void this.#create(id).then((created) => {
+			void this.#create(id, error).then((created) => {
 				if (created) input.value = '';
 			});
 		});
 	}
 
-	/** Creates a sign (or opens it, if it exists already). */
-	async #create(id: string): Promise<boolean> {
-		const error = element('new-id-error', HTMLElement);
+	/** Creates a sign (or opens it, if it exists already); a refusal is said in `error`, next to what was used. */
+	async #create(id: string, error: HTMLElement): Promise<boolean> {
 		const result = await createSign(id);
 		if (!result.ok && result.status !== 409) {
 			error.textContent = result.fields.id ? `The id ${result.fields.id}.` : result.error;
 			return false;
 		}
 		error.textContent = '';
-		if (result.ok) this.#store.apply({ id, type: 'put', value: result.record });
+		if (result.ok) {
+			this.#store.apply({ id, type: 'put', value: result.record });
+			this.#confirm(`Created ${id}`);
+		}
 		this.#navigate(id);
 		return true;
 	}
 
+	#wireDelete(): void {
+		const dialog = element('delete-dialog', HTMLDialogElement);
+		const error = element('delete-error', HTMLElement);
+		const confirm = element('delete-confirm', HTMLButtonElement);
+		element('delete-sign', HTMLButtonElement).addEventListener('click', () => {
+			if (!this.#selected) return;
+			element('delete-name', HTMLElement).textContent = this.#selected;
+			error.textContent = '';
+			dialog.showModal();
+		});
+		confirm.addEventListener('click', () => {
+			const id = this.#selected;
+			if (!id) return;
+			confirm.disabled = true;
+			void deleteSign(id).then((result) => {
+				confirm.disabled = false;
+				if (!result.ok) {
+					error.textContent = result.error;
+					return;
+				}
+				dialog.close();
+				this.#store.apply({ id, type: 'delete' });
+				this.#navigate(undefined);
+				this.#confirm(`Deleted ${id}`);
+			});
+		});
+	}
+
 	#select(id: string | undefined): void {
+		if (id !== this.#selected) this.#controls.leave();
 		this.#selected = id;
+		this.#showView(id === undefined ? 'list' : 'editor');
 		this.#renderList();
 		this.#renderSelected();
+	}
+
+	/** Which of the list and the editor a phone shows (a wider screen shows both). */
+	#showView(view: 'list' | 'editor'): void {
+		const layout = element('signed-in', HTMLElement);
+		const shown = view === 'editor' && this.#selected === undefined ? 'list' : view;
+		layout.dataset.view = shown;
+		element('show-list', HTMLButtonElement).setAttribute('aria-pressed', String(shown === 'list'));
+		const editor = element('show-editor', HTMLButtonElement);
+		editor.setAttribute('aria-pressed', String(shown === 'editor'));
+		editor.disabled = this.#selected === undefined;
+		editor.textContent = this.#selected === undefined ? 'No sign chosen' : `Sign ${this.#selected}`;
 	}
 
 	#renderList(): void {
@@ -187,16 +256,20 @@ class Panel {
 			link.href = `/sign/${encodeURIComponent(id)}`;
 			link.dataset.sign = id;
 			if (id === this.#selected) link.setAttribute('aria-current', 'page');
+			// The colour is a labelled square, so it does not read as a status light.
 			const swatch = document.createElement('span');
 			swatch.className = 'swatch';
-			swatch.style.background = sign?.power ? sign.color : 'transparent';
+			swatch.setAttribute('role', 'img');
+			swatch.setAttribute('aria-label', `colour ${sign?.color ?? ''}`);
+			swatch.title = `Colour ${sign?.color ?? ''}`;
+			swatch.style.background = sign?.color ?? 'transparent';
 			const name = document.createElement('span');
 			name.className = 'name';
 			name.textContent = id;
 			const text = document.createElement('span');
 			text.className = 'text';
 			text.textContent = sign?.power ? sign.text || '(blank)' : '(off)';
-			link.append(swatch, name, text);
+			link.append(swatch, name, this.#deviceBadge(id), text);
 			item.append(link);
 			return item;
 		});
@@ -204,40 +277,96 @@ class Panel {
 		element('no-signs', HTMLElement).hidden = items.length > 0;
 	}
 
+	/** The device's state in the list: an icon of its own shape and words, never colour alone. */
+	#deviceBadge(id: string): HTMLElement {
+		const device = describeDevice(this.#statuses.get(id), this.#store.get(id), Date.now());
+		const badge = document.createElement('span');
+		badge.className = 'device';
+		badge.dataset.state = device.state;
+		const icon = document.createElement('span');
+		icon.className = 'icon';
+		icon.setAttribute('aria-hidden', 'true');
+		icon.textContent = device.icon;
+		const words = document.createElement('span');
+		words.className = 'words';
+		words.textContent = device.short;
+		badge.append(icon, words);
+		return badge;
+	}
+
 	#renderSelected(): void {
 		const id = this.#selected;
-		const record = id ? this.#store.get(id) : undefined;
 		element('empty-view', HTMLElement).hidden = id !== undefined;
 		element('sign-view', HTMLElement).hidden = id === undefined;
-		if (!id) {
+		if (id === undefined) {
 			document.title = 'Marquee';
 			return;
 		}
 		document.title = `${id} · Marquee`;
 		element('sign-title', HTMLElement).textContent = id;
-		element('missing-sign', HTMLElement).hidden = record !== undefined;
+		// An address that cannot name a sign: say which rule it breaks, and offer nothing that could not work.
+		const idProblem = checkSignId(id, this.#rules);
+		const invalid = element('invalid-sign', HTMLElement);
+		invalid.hidden = idProblem === undefined;
+		invalid.textContent = idProblem
+			? `${quoted(id)} is not a sign id: an id ${idProblem}. Check the address, or pick a sign from the list.`
+			: '';
+		const record = idProblem ? undefined : this.#store.get(id);
+		element('missing-sign', HTMLElement).hidden = record !== undefined || idProblem !== undefined;
+		element('missing-text', HTMLElement).textContent = this.#may.create
+			? 'There is no sign with this name yet.'
+			: 'There is no sign with this name.';
 		element('controls', HTMLFormElement).hidden = record === undefined || !this.#may.change;
+		element('controls-hint', HTMLElement).hidden = record === undefined || !this.#may.change;
+		element('delete-sign', HTMLButtonElement).hidden = record === undefined || !this.#may.delete;
+		element('preview-frame', HTMLElement).hidden = record === undefined;
 		const shown = this.#store.shown(id);
 		this.#preview.show(shown);
 		element('sign-meta', HTMLElement).textContent = record
 			? `Version ${record.version} · changed ${new Date(record.updatedAt).toLocaleString()}` +
-				(shown !== record ? ' · showing a transient message' : '')
+				(shown !== record ? ' · showing a flash message until the next change' : '')
 			: '';
-		if (record) {
-			this.#controls.show(record, id !== this.#shownId);
-			this.#shownId = id;
-		}
+		if (record) this.#controls.show(record);
 		this.#renderDevice();
 	}
 
+	/** The device line, and everything that depends on the device's display: the preview's size, the fit. */
 	#renderDevice(): void {
 		const slot = element('device-status', HTMLElement);
 		const id = this.#selected;
-		const device = id ? describeDevice(this.#statuses.get(id), this.#store.get(id), Date.now()) : undefined;
+		const record = id ? this.#store.get(id) : undefined;
+		const status = id ? this.#statuses.get(id) : undefined;
+		const device = record ? describeDevice(status, record, Date.now()) : undefined;
 		slot.hidden = !device;
-		if (!device) return;
-		slot.dataset.state = device.state;
-		element('device-text', HTMLElement).textContent = device.text;
+		if (device) {
+			slot.dataset.state = device.state;
+			slot.querySelector('.icon')?.replaceChildren(device.icon);
+			element('device-text', HTMLElement).textContent = device.text;
+		}
+		const size = status ? { width: status.width, height: status.height } : DEFAULT_DISPLAY;
+		this.#preview.resize(size);
+		this.#controls.setDisplay(size);
+		element('preview-size', HTMLElement).textContent = status
+			? `${size.width} × ${size.height} LEDs, the size the device reports.`
+			: `${size.width} × ${size.height} LEDs: the usual size, until a device reports its own.`;
+		const shown = id ? this.#store.shown(id) : undefined;
+		const fit = shown ? textFit(shown, size) : undefined;
+		const warning = element('fit-warning', HTMLElement);
+		warning.hidden = !shown?.power || fit === undefined || fit.fits;
+		warning.textContent =
+			fit && !fit.fits
+				? `The text is ${fit.textWidth} LEDs wide and the display ${fit.displayWidth}: standing still, it shows only “${fit.shownText}”. Choose Scroll, or shorten the text.`
+				: '';
+	}
+
+	/** A short confirmation in the status line (announced to screen readers), gone after a few seconds. */
+	#confirm(message: string): void {
+		const status = element('write-status', HTMLElement);
+		status.textContent = message;
+		clearTimeout(this.#confirmTimer);
+		this.#confirmTimer = setTimeout(() => {
+			status.textContent = '';
+		}, CONFIRMATION_MS);
 	}
 
 	#renderLink(): void {
