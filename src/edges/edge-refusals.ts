@@ -38,3 +38,10 @@ export function retainRequired({ name, noun }: TableNames): SignError {
 export function unnamedChange({ name, noun }: TableNames): SignError {
 	return signError('invalid', `On /${name}/ each change must name its ${noun}.`, { id: 'is required' });
 }
+
+/** A flash (a transient message) to a record that does not exist: there is nothing for it to be shown on. */
+export function noRecordToFlash({ name, noun }: TableNames, id: string): SignError {
+	return signError('notFound', `There is no ${noun} "${id}" to flash a message on; nothing was sent.`, {
+		id: `must name an existing ${noun} (create it first with PUT or POST /${name}/)`,
+	});
+}

@@ -179,6 +179,16 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 	return proto === Object.prototype || proto === null;
 }
 
+/**
+ * `transient` in a change that is stored (PUT, POST, a retained publish): a flash is asked for only where it can be
+ * one (PATCH, a WebSocket message; every MQTT publish without retain is one), so a stored change refuses it.
+ */
+function storedTransient(value: unknown): string {
+	return value === true
+		? 'is for a flash, which is never stored: send it with PATCH or as a WebSocket message (over MQTT: publish without retain)'
+		: `must be true, to flash the change (shown until the next stored change, never stored), or left out (got ${describe(value)})`;
+}
+
 /** A validated change: the settings it sets, and the version it was based on when the client said so. */
 export interface SignChange {
 	settings: Partial<SignSettings>;
@@ -205,6 +215,7 @@ export function checkChange(input: unknown, signId: string, rules: SignRules = S
 					: `must be the integer version the change is based on (got ${describe(value)})`,
 			updatedAt: () => undefined,
 			commitTime: () => undefined,
+			transient: storedTransient,
 		},
 	});
 	if (!read.ok) return read;
@@ -329,18 +340,32 @@ export function nextRecord(
 
 // ---- What a device shows ------------------------------------------------------------------------------------
 
+/**
+ * The change a flash asks for, or undefined when `input` asks for none. A flash (a transient message) is shown until
+ * the next stored change and never stored: `"transient": true` in a PATCH or a WebSocket message asks for one (an MQTT
+ * publish without retain always is one). The rest of the input is checked like any merge; `transient` with any other
+ * value is not a flash, and the rules refuse it (storedTransient).
+ */
+export function flashOf(input: unknown): Record<string, unknown> | undefined {
+	if (!isPlainObject(input) || input.transient !== true) return undefined;
+	// Object rest defines own properties, so a "__proto__" key stays an (unknown) field instead of a prototype.
+	const { transient: _flash, ...change } = input;
+	return change;
+}
+
 /** A sign as it reaches its listeners: a stored change, or a transient message (shown, never stored). */
 export type SignMessage = LedSignRecord & { transient?: boolean };
 
 /**
- * What a non-retained publish delivers: the whole state the sign should show until the next change (so a device
- * never merges), marked transient and carrying the stored version.
+ * What a flash delivers (a non-retained publish, or a PATCH or WebSocket message with "transient": true): the whole
+ * state the sign should show until the next stored change (so a device never merges), marked transient and carrying
+ * the stored version and time, which a flash does not change.
  */
-export function transientMessage(accepted: LedSignRecord, current: LedSignRecord | undefined): SignMessage {
+export function transientMessage(accepted: LedSignRecord, current: LedSignRecord): SignMessage {
 	return {
 		...accepted,
-		version: current?.version ?? 0,
-		updatedAt: current?.updatedAt ?? accepted.updatedAt,
+		version: current.version,
+		updatedAt: current.updatedAt,
 		transient: true,
 	};
 }
