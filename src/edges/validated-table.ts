@@ -20,27 +20,42 @@
  * changes per second per account and per sign, connections per account.
  */
 import type { IterableEventQueue, RequestTarget, SubscriptionRequest } from 'harperdb';
-import { checkSignId, flashOf, type ChangeMode } from '../shared/sign-rules.ts';
-import { admitChange, admitConnection, admitMessageSize } from '../admission/admit.ts';
+import { checkSignId, flashOf, presetNamed, type ChangeMode, type Resolved } from '../shared/sign-rules.ts';
+import { admitChange, admitMessageSize } from '../admission/admit.ts';
 import { accountOf } from '../access/accounts.ts';
+import { formOf } from '../access/access.ts';
 import { refuseFormBodies } from '../access/cross-site.ts';
-import { isSignError, refuse, refuseWithHeaders, webSocketError } from '../harper/refusals.ts';
+import { refuse, refuseWithHeaders, webSocketError } from '../harper/refusals.ts';
 import {
 	asConnectResult,
-	closeWebSocketFor,
 	contextOf,
 	eventQueue,
 	incomingOf,
+	recordIds,
 	recordTarget,
 	storedRecord,
 } from '../harper/facade.ts';
 import type { HarperTable, StoredWill } from '../harper/shapes.ts';
 import { jsonPayload } from '../harper/payloads.ts';
-import { isMqtt, isStaleWill, isWill } from '../harper/hook-context.ts';
+import { isMqtt, isStaleWill, isWill, protocolOf } from '../harper/hook-context.ts';
 import { sendCurrentRecord } from '../harper/current-record.ts';
-import { openSseStream } from '../harper/sse-opening.ts';
-import { commitChange, tableStores, type ChangeRules } from './commit-change.ts';
+import {
+	commitChange,
+	deleteRecord,
+	tableStores,
+	type ChangeJournal,
+	type ChangeOrigin,
+	type ChangeRules,
+} from './commit-change.ts';
 import { decisionRefusal, mqttDeleteRefusal, noRecordToFlash, retainRequired, unnamedChange } from './edge-refusals.ts';
+import { openStream } from './streams.ts';
+
+/** Who asks for a change, for what the rules need read first: their account, and whether they are a client. */
+export interface Asker {
+	user: unknown;
+	/** A client's request (checked by the gate), not the server's own code. */
+	client: boolean;
+}
 
 export interface TableRules<R extends { id: string }> extends ChangeRules<R> {
 	/**
@@ -53,6 +68,13 @@ export interface TableRules<R extends { id: string }> extends ChangeRules<R> {
 	 * it, a will is a merge unless its client has connected again.
 	 */
 	will?(id: string): Promise<void>;
+	/**
+	 * What the rules need read before they decide a change (the preset a sign change names), read for `asker`; may
+	 * refuse (a role that may not read what the change names).
+	 */
+	resolve?(input: unknown, asker: Asker): Promise<Resolved>;
+	/** Keeps a record of every change to the table's records, written with the change (LedSign's history). */
+	journal?: ChangeJournal<R>;
 }
 
 /**
@@ -101,9 +123,21 @@ export function withProtocolEdges<R extends { id: string }>(Table: HarperTable, 
 			return { status: 201, headers: { location: `/${rules.name}/${record.id}` }, data: record };
 		}
 
-		override delete(target: RequestTarget): Promise<boolean> {
-			if (isMqtt(contextOf(this))) refuse(mqttDeleteRefusal(rules));
-			return super.delete(target);
+		/**
+		 * REST DELETE of a record, or (where the gate allows it) of every record a collection or query matches: each one
+		 * deleted under its lock, with its journal entry. Answers true, as Harper's own delete does.
+		 */
+		override async delete(target: RequestTarget): Promise<boolean> {
+			const context = contextOf(this);
+			if (isMqtt(context)) refuse(mqttDeleteRefusal(rules));
+			const writer = { user: this.getCurrentUser() };
+			const origin = { protocol: protocolOf(context, Boolean(target.checkPermission)) };
+			const ids = formOf(target) === 'record' ? [target.id] : await recordIds(super.search(target));
+			for (const id of ids) {
+				if (checkSignId(id) === undefined)
+					await deleteRecord(stores, { name: rules.name, id: String(id), writer, origin });
+			}
+			return true;
 		}
 
 		/** A non-retained MQTT publish: a flash (it may say "transient": true, or leave it out). */
@@ -123,8 +157,9 @@ export function withProtocolEdges<R extends { id: string }>(Table: HarperTable, 
 			const transient = rules.transient;
 			if (!transient) refuse(retainRequired(rules));
 			this.#admit(target, input);
+			const resolved = await this.#resolve(target, input);
 			const current = await this.#current(target);
-			const decision = rules.decide(target.id, current, input, 'merge');
+			const decision = rules.decide(target.id, current, input, 'merge', new Date(), resolved);
 			if (!decision.ok) refuse(decisionRefusal(rules, decision));
 			if (!current) refuse(noRecordToFlash(rules, decision.record.id));
 			const message = transient(decision.record, current);
@@ -139,30 +174,11 @@ export function withProtocolEdges<R extends { id: string }>(Table: HarperTable, 
 			return asConnectResult(this.#connect(target, incoming));
 		}
 
-		async #connect(target: RequestTarget, incoming: IterableEventQueue | null): Promise<IterableEventQueue> {
-			const context = contextOf(this);
-			let release = (): void => undefined;
-			try {
-				if (target.checkPermission) release = admitConnection(accountOf(this.getCurrentUser()));
-			} catch (refusal) {
-				if (incoming && isSignError(refusal)) closeWebSocketFor(context, refusal);
-				throw refusal;
-			}
-			let outgoing: IterableEventQueue;
-			try {
-				outgoing = await eventQueue(super.connect(target, incomingOf(incoming)));
-			} catch (err) {
-				release();
-				throw err;
-			}
-			// The slot is given back however the stream ends: the queue closing (a WebSocket's close ends it), or the
-			// HTTP response closing. An SSE client that goes away closes only the response; Harper ends its queue
-			// at the next event, which for a quiet sign may be hours later.
-			outgoing.on('close', release);
-			context._nodeResponse?.on('close', release);
-			if (incoming) void this.#applyMessages(target, incoming, outgoing);
-			else openSseStream(outgoing);
-			return outgoing;
+		#connect(target: RequestTarget, incoming: IterableEventQueue | null): Promise<IterableEventQueue> {
+			return openStream(this, target, incoming, {
+				events: () => super.connect(target, incomingOf(incoming)),
+				receive: (messages, outgoing) => this.#applyMessages(target, messages, outgoing),
+			});
 		}
 
 		/**
@@ -210,9 +226,25 @@ export function withProtocolEdges<R extends { id: string }>(Table: HarperTable, 
 			const flash = mayFlash && rules.transient ? flashOf(input) : undefined;
 			if (flash) return this.#flash(target, flash);
 			this.#admit(target, input);
+			const resolved = await this.#resolve(target, input);
 			const writer = { user: this.getCurrentUser() };
-			const change = { id: target.id, namesRecord: namesRecord(target), input, mode, writer };
+			const origin = this.#origin(target, input);
+			const change = { id: target.id, namesRecord: namesRecord(target), input, mode, writer, resolved, origin };
 			return commitChange(rules, stores, change);
+		}
+
+		/** What the rules need read first, read for this caller. */
+		#resolve(target: RequestTarget, input: unknown): Promise<Resolved> | Resolved {
+			const asker = { user: this.getCurrentUser(), client: Boolean(target.checkPermission) };
+			return rules.resolve ? rules.resolve(input, asker) : {};
+		}
+
+		/** How this change reached the server, and the preset it applies: what its journal entry says. */
+		#origin(target: RequestTarget, input: unknown): ChangeOrigin {
+			const origin: ChangeOrigin = { protocol: protocolOf(contextOf(this), Boolean(target.checkPermission)) };
+			const preset = presetNamed(input);
+			if (preset !== undefined) origin.preset = preset;
+			return origin;
 		}
 
 		/** The abuse limits, for a client's change that its role allows: message size, then the rate limits. */
@@ -227,6 +259,6 @@ export function withProtocolEdges<R extends { id: string }>(Table: HarperTable, 
 		}
 	}
 
-	const stores = tableStores<R>(Table, ValidatedTable);
+	const stores = tableStores<R>(Table, ValidatedTable, rules.journal);
 	return ValidatedTable;
 }
