@@ -37,15 +37,21 @@ function relay<T>(source: Inbox<T>, map: (item: T) => SignEvent | undefined): In
 	return events;
 }
 
-export async function openReader(server: ServerInfo, kind: ReaderKind, signId: string): Promise<Reader> {
+/** A reader of sign `signId` (or, `-all`, of every sign); of a preset with `table` 'Preset' (it has a sign's fields). */
+export async function openReader(
+	server: ServerInfo,
+	kind: ReaderKind,
+	signId: string,
+	table: 'LedSign' | 'Preset' = 'LedSign'
+): Promise<Reader> {
 	const all = kind.endsWith('-all');
-	const path = all ? '/LedSign/' : `/LedSign/${signId}`;
+	const path = all ? `/${table}/` : `/${table}/${signId}`;
 	switch (kind) {
 		case 'mqtt-record':
 		case 'mqtt-all': {
-			const peer = await mqttPeer(server, { subscribe: [all ? 'LedSign/#' : `LedSign/${signId}`] });
+			const peer = await mqttPeer(server, { subscribe: [all ? `${table}/#` : `${table}/${signId}`] });
 			const events = relay(peer.inbox, (message) => ({
-				id: message.topic.slice('LedSign/'.length),
+				id: message.topic.slice(table.length + 1),
 				type: message.json === null ? 'delete' : 'put',
 				value: message.json as SignEvent['value'],
 			}));

@@ -58,6 +58,8 @@ export interface AccessPolicy {
 	public?: boolean;
 	/** What a device account may do to its own record (the sign it is bound to); nothing else, anywhere. */
 	device: readonly Action[];
+	/** Why the resource takes no more than it does, said with every 405 for what it does not take. */
+	only?: string;
 }
 
 const READ_ANY_FORM = { record: 'read', collection: 'read', query: 'read', table: 'read' } as const;
@@ -88,6 +90,29 @@ export const ACCESS = {
 		device: ['read'],
 	},
 	SignStatus: { name: 'SignStatus', noun: 'sign status', entries: TABLE_ENTRIES, device: ['update'] },
+	/** Named looks a sign change can apply: read and written like signs, but deleted one at a time only. */
+	Preset: {
+		name: 'Preset',
+		noun: 'preset',
+		entries: {
+			...TABLE_ENTRIES,
+			post: { collection: 'create', record: 'create' },
+			delete: { record: 'delete' },
+		},
+		device: [],
+	},
+	/** Each sign's accepted changes, written by the server alone: read one sign's (a page, or its live stream). */
+	SignHistory: {
+		name: 'SignHistory',
+		noun: 'sign history',
+		entries: {
+			get: { record: 'read' },
+			connect: { record: 'read', collection: 'read' },
+			subscribe: { record: 'read', collection: 'read' },
+		},
+		device: [],
+		only: 'Only the server writes SignHistory: every accepted sign change adds its entry.',
+	},
 	SignRules: { name: 'SignRules', noun: 'rules', entries: { get: READ_ANY_FORM }, public: true, device: [] },
 	Session: {
 		name: 'Session',
@@ -212,13 +237,14 @@ function formTitle(policy: AccessPolicy, form: TargetForm): string {
 export function unsupported(policy: AccessPolicy, entry: string, form: TargetForm | undefined): SignError {
 	const title = ENTRY_TITLES[entry as EntryPoint] ?? entry;
 	const forms = Object.keys(policy.entries[entry as EntryPoint] ?? {}) as TargetForm[];
+	const why = policy.only ? ` ${policy.only}` : '';
 	if (forms.length === 0 || form === undefined) {
-		return signError('notAllowed', `${title} is not supported on ${policy.name}.`, {
+		return signError('notAllowed', `${title} is not supported on ${policy.name}.${why}`, {
 			target: `${policy.name} does not take ${title.toLowerCase()}`,
 		});
 	}
 	const takes = forms.map((each) => formTitle(policy, each)).join(' or ');
-	return signError('notAllowed', `${title} of ${formTitle(policy, form)} is not supported; it takes ${takes}.`, {
+	return signError('notAllowed', `${title} of ${formTitle(policy, form)} is not supported; it takes ${takes}.${why}`, {
 		target: `must be ${takes}`,
 	});
 }

@@ -10,14 +10,37 @@ export interface TableNames {
 	noun: string;
 }
 
-/** A change the rules refused: 409 when it conflicts with the record as it is, else 400. */
+/**
+ * A change the rules refused: 409 when it conflicts with the record as it is, 400 when it names what does not exist
+ * (a preset), else 422.
+ */
 export function decisionRefusal(
 	{ noun }: TableNames,
 	decision: Extract<WriteDecision<unknown>, { ok: false }>
 ): SignError {
-	return decision.reason === 'conflict'
-		? signError('conflict', `The change conflicts with the ${noun} as it is now.`, decision.errors)
-		: signError('invalid', `The ${noun} change is invalid; nothing was changed.`, decision.errors);
+	switch (decision.reason) {
+		case 'conflict':
+			return signError('conflict', `The change conflicts with the ${noun} as it is now.`, decision.errors);
+		case 'unresolved':
+			return signError(
+				'badRequest',
+				`The ${noun} change names a preset that does not exist; nothing was changed.`,
+				decision.errors
+			);
+		case 'invalid':
+			return signError('invalid', `The ${noun} change is invalid; nothing was changed.`, decision.errors);
+	}
+}
+
+/** A change that names a preset its caller's role may not read: it may not apply it either. */
+export function presetNotReadable(refusal: SignError): SignError {
+	return signError(
+		refusal.statusCode === 401 ? 'unauthorized' : 'forbidden',
+		`${refusal.error} So it may not apply one; nothing was changed.`,
+		{
+			preset: 'may not be applied: your role may not read presets',
+		}
+	);
 }
 
 /** An empty retained publish (Harper's MQTT delete): a stray one must not wipe a record. */
@@ -37,4 +60,11 @@ export function retainRequired({ name, noun }: TableNames): SignError {
 /** A WebSocket message on the collection that does not say which record it changes. */
 export function unnamedChange({ name, noun }: TableNames): SignError {
 	return signError('invalid', `On /${name}/ each change must name its ${noun}.`, { id: 'is required' });
+}
+
+/** A flash (a transient message) to a record that does not exist: there is nothing for it to be shown on. */
+export function noRecordToFlash({ name, noun }: TableNames, id: string): SignError {
+	return signError('notFound', `There is no ${noun} "${id}" to flash a message on; nothing was sent.`, {
+		id: `must name an existing ${noun} (create it first with PUT or POST /${name}/)`,
+	});
 }

@@ -40,10 +40,13 @@ export function transaction<T>(context: WriteContext, work: (txn: object) => Pro
  * Commits `txn` at a time later than `after` (ms since 1970, fractional), and no earlier than now. Harper times a
  * transaction by its own thread's clock, which can lag another thread's by up to a millisecond; a change committed
  * with a time older than the stored record's would lose Harper's last-writer-wins comparison and be dropped.
+ * Answers the time it set: every write of the transaction commits at it.
  */
-export function commitNoEarlierThan(txn: object, after: number): void {
+export function commitNoEarlierThan(txn: object, after: number): number {
 	const now = performance.timeOrigin + performance.now();
-	(txn as { timestamp?: number }).timestamp = Math.max(now, after + 0.001);
+	const timestamp = Math.max(now, after + 0.001);
+	(txn as { timestamp?: number }).timestamp = timestamp;
+	return timestamp;
 }
 
 /** When record `id` of `Table` was last committed: Harper's version of its entry (ms since 1970), 0 for none. */
@@ -128,6 +131,56 @@ export async function searchRecords<R>(Table: object, attribute: string, value: 
 	return found;
 }
 
+/** The ids of the records a table's `search()` found (Harper's declarations type its results `any`). */
+export async function recordIds(found: AsyncIterable<unknown>): Promise<unknown[]> {
+	const ids: unknown[] = [];
+	for await (const record of found) ids.push((record as { id?: unknown } | null)?.id);
+	return ids;
+}
+
+/**
+ * Up to `limit` records of `Table` whose primary key is at least `from` and less than `to`, greatest key first: one
+ * range of the primary index, read in reverse and no further than needed (Harper aligns a sort on the attribute of
+ * the only condition with the index's order, so nothing is sorted in memory).
+ */
+export async function recordsInKeyRange<R>(
+	Table: object,
+	{ from, to, limit }: { from: string; to: string; limit: number }
+): Promise<R[]> {
+	type Searchable = { search(query: object): AsyncIterable<R> };
+	const query = {
+		conditions: [{ attribute: 'id', comparator: 'gelt', value: [from, to] }],
+		sort: { attribute: 'id', descending: true },
+		limit,
+	};
+	const found: R[] = [];
+	for await (const record of (Table as Searchable).search(query)) found.push(record);
+	return found;
+}
+
+/**
+ * The changes of `Table`'s records from now on: of those under `parent` (`<parent>/...` ids, Harper's key hierarchy),
+ * or of every record (null). Harper's own subscription, so MQTT, WebSocket and SSE deliver it as they do a table's.
+ */
+export function subscribeToChildren(Table: object, parent: string | null): Promise<IterableEventQueue> {
+	type Subscribable = { subscribe(request: object): Promise<IterableEventQueue> };
+	return (Table as Subscribable).subscribe({
+		id: parent === null ? null : `${parent}/`,
+		isCollection: true,
+		omitCurrent: true,
+	});
+}
+
+/**
+ * Has Harper expire every record of `Table` `seconds` after it was written (its table record expiration: an expired
+ * record is never served, and a scan every `scanSeconds` on one thread removes it). Not a change: nothing is told to
+ * subscribers or replicated, each node expires its own copies.
+ */
+export function expireRecords(Table: object, { seconds, scanSeconds }: { seconds: number; scanSeconds: number }): void {
+	type Expiring = { setTTLExpiration(options: { expiration: number; scanInterval: number }): void };
+	(Table as Expiring).setTTLExpiration({ expiration: seconds, scanInterval: scanSeconds });
+}
+
 /** What a table's own `get()` answered, as the record it is (Harper's declarations say only `object`). */
 export function storedRecord<R>(value: unknown): R | undefined {
 	return (value ?? undefined) as R | undefined;
@@ -156,7 +209,8 @@ export function incomingOf(incoming: IterableEventQueue | null): IterableEventQu
 	return incoming as IterableEventQueue;
 }
 
-/** A promise of an event queue, as the AsyncIterable that Harper's declarations say `connect()` returns. */
+/** A promise of an event queue, as the AsyncIterable that Harper's declarations say `connect()` (and a plain
+ * resource's `subscribe()`) returns; Harper awaits either. */
 export function asConnectResult(queue: Promise<IterableEventQueue>): AsyncIterable<unknown> {
 	return queue as unknown as AsyncIterable<unknown>;
 }
@@ -176,6 +230,11 @@ export interface ResourceInstance {
 export interface Overrides {
 	instance?: Record<string, (original: EntryMethod) => EntryMethod>;
 	statics?: Record<string, (original: EntryMethod | undefined) => EntryMethod>;
+}
+
+/** Whether instances of resource class `Class` have a method `name` (their own or inherited). */
+export function hasInstanceMethod(Class: unknown, name: string): boolean {
+	return typeof (Class as { prototype?: Record<string, unknown> }).prototype?.[name] === 'function';
 }
 
 /** A subclass of the resource class `Base` with `overrides`, typed as `Base` (Harper routes to it the same way). */

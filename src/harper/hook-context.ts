@@ -4,11 +4,23 @@
  * for a sign (see resources.ts). HTTP calls run with the HTTP request as context, which has a `method`;
  * MQTT calls run with a context built by the MQTT session (or its stored last will), which has none.
  */
+import type { HistoryProtocol } from '../shared/history.ts';
 import { harperMqtt } from './facade.ts';
 import type { HookContext, StoredWill } from './shapes.ts';
 
 export function isMqtt(context: HookContext | undefined): boolean {
 	return typeof context?.method !== 'string';
+}
+
+/**
+ * The protocol a client's call came on: MQTT (no HTTP method), a WebSocket (its upgrade request is the context of
+ * every message on it), or else a REST request. A call from the server's own code (no client: `fromClient` false,
+ * Harper set no `checkPermission` on its target) is the server's.
+ */
+export function protocolOf(context: HookContext | undefined, fromClient: boolean): HistoryProtocol {
+	if (!fromClient) return 'server';
+	if (isMqtt(context)) return 'mqtt';
+	return context?.isWebSocket ? 'websocket' : 'rest';
 }
 
 /** A stored last will being published (by Harper, with the will itself as context). */

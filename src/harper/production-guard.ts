@@ -12,7 +12,7 @@
  * admin look the same. So Marquee's data resources refuse every request, with a message that says how to fix it.
  */
 import { logger } from 'harperdb';
-import { harperConfig, resourceSubclass, type EntryMethod } from './facade.ts';
+import { harperConfig, hasInstanceMethod, resourceSubclass, type EntryMethod } from './facade.ts';
 import { refuse, signError } from './refusals.ts';
 import { isUnsafeOutsideDev, localAuthPosture, type LocalAuthPosture } from './local-auth.ts';
 
@@ -58,5 +58,7 @@ export function closedWhenLocalAuthIsOn<C>(
 		console.error(banner);
 	}
 	const refusing = (): EntryMethod => (): never => refuse(LOCAL_AUTH_REFUSAL);
-	return resourceSubclass(Resource, { instance: Object.fromEntries(ENTRY_POINTS.map((name) => [name, refusing])) });
+	// A resource that is not a table (SignHistory) has only some of them; Harper answers the others as unsupported.
+	const present = ENTRY_POINTS.filter((name) => hasInstanceMethod(Resource, name));
+	return resourceSubclass(Resource, { instance: Object.fromEntries(present.map((name) => [name, refusing])) });
 }

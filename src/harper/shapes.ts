@@ -20,6 +20,7 @@ export interface WriteContext {
 export interface RecordStore<R> {
 	get(id: string, context: WriteContext): Promise<R | undefined>;
 	put(record: R, context: WriteContext): Promise<unknown>;
+	delete(id: string, context: WriteContext): Promise<unknown>;
 }
 
 /** A user as Harper's authentication hands it over: its name and role, the role's permission as Harper keeps it. */

@@ -179,24 +179,76 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 	return proto === Object.prototype || proto === null;
 }
 
+// ---- Looks: what a sign shows, and what a preset keeps ------------------------------------------------------
+
+/**
+ * What a look belongs to, for the rules that check it: a sign (a field missing from a replace takes its default; a
+ * change may name a preset to start from, and be flashed) or a preset (a full look: every field is required, and it
+ * is stored, never flashed). Both have the same six settings, checked by the same field rules, and the same ids.
+ */
+export interface LookKind {
+	/** What one record is called in messages: "sign", "preset". */
+	noun: string;
+	/** What a field a replace leaves out becomes; without defaults, a replace must give every field. */
+	defaults?: Readonly<SignSettings>;
+	/** A change may name a preset (`"preset": "<id>"`) whose look it starts from. */
+	takesPreset: boolean;
+	/** Why `transient` is refused in a stored change of this kind, for its value. */
+	storedTransient: (value: unknown) => string;
+}
+
+/**
+ * `transient` in a change that is stored (PUT, POST, a retained publish): a flash is asked for only where it can be
+ * one (PATCH, a WebSocket message; every MQTT publish without retain is one), so a stored change refuses it.
+ */
+function storedTransient(value: unknown): string {
+	return value === true
+		? 'is for a flash, which is never stored: send it with PATCH or as a WebSocket message (over MQTT: publish without retain)'
+		: `must be true, to flash the change (shown until the next stored change, never stored), or left out (got ${describe(value)})`;
+}
+
+export const SIGN_KIND: LookKind = Object.freeze({
+	noun: 'sign',
+	defaults: DEFAULT_SETTINGS,
+	takesPreset: true,
+	storedTransient,
+});
+
+export const PRESET_KIND: LookKind = Object.freeze({
+	noun: 'preset',
+	takesPreset: false,
+	storedTransient: (): string =>
+		'a preset is stored, never flashed; to flash its look on a sign, PATCH the sign with {"preset":"<id>","transient":true}',
+});
+
 /** A validated change: the settings it sets, and the version it was based on when the client said so. */
 export interface SignChange {
 	settings: Partial<SignSettings>;
 	/** The version the client last saw; a write based on an older version is a conflict. */
 	basedOn?: number;
+	/** The preset whose look the change starts from (its own settings override the preset's). */
+	preset?: string;
 }
 
 /**
  * Validates a change as a client sent it (already parsed from JSON). Accepts any subset of the settings.
- * Server-maintained fields may be echoed back: `id` must name the same sign, `version` (if present) is the
- * version the change is based on, and `updatedAt` and `commitTime` are ignored. Anything else is an unknown field.
+ * Server-maintained fields may be echoed back: `id` must name the same record, `version` (if present) is the
+ * version the change is based on, and `updatedAt` and `commitTime` are ignored. A sign's change may name a preset to
+ * start from (`preset`, an id). Anything else is an unknown field.
  */
-export function checkChange(input: unknown, signId: string, rules: SignRules = SIGN_RULES): Checked<SignChange> {
+export function checkChange(
+	input: unknown,
+	id: string,
+	rules: SignRules = SIGN_RULES,
+	kind: LookKind = SIGN_KIND
+): Checked<SignChange> {
+	const directives: FieldSpec['serverFields'] = kind.takesPreset ? { preset: checkPresetId } : {};
 	const read = readFields(input, {
-		noun: 'sign',
+		noun: kind.noun,
+		owner: kind.noun,
 		fields: SETTING_FIELDS,
 		check: (field, value) => checkField(field as SettingField, value, rules),
-		id: signId,
+		id,
 		idRole: 'written',
 		serverFields: {
 			version: (value) =>
@@ -205,27 +257,48 @@ export function checkChange(input: unknown, signId: string, rules: SignRules = S
 					: `must be the integer version the change is based on (got ${describe(value)})`,
 			updatedAt: () => undefined,
 			commitTime: () => undefined,
+			transient: kind.storedTransient,
+			...directives,
 		},
 	});
 	if (!read.ok) return read;
 	const settings = read.value as Partial<SignSettings>;
 	if (settings.color !== undefined) settings.color = settings.color.toLowerCase();
 	const change: SignChange = { settings };
-	const { version } = input as { version?: number };
+	const { version, preset } = input as { version?: number; preset?: string };
 	if (version !== undefined) change.basedOn = version;
+	if (kind.takesPreset && preset !== undefined) change.preset = preset;
 	return { ok: true, value: change };
+}
+
+/** Why `value` cannot name a preset (preset ids follow the sign id rules), or undefined. */
+function checkPresetId(value: unknown): string | undefined {
+	const why = checkSignId(value);
+	return why && `must be the id of a preset (${why})`;
+}
+
+/** The preset a change to a sign names, when it names one that could exist (what the server reads before deciding). */
+export function presetNamed(input: unknown): string | undefined {
+	if (!isPlainObject(input)) return undefined;
+	const { preset } = input;
+	return typeof preset === 'string' && checkSignId(preset) === undefined ? preset : undefined;
 }
 
 interface FieldSpec {
 	/** What the object describes, for messages: "sign", "status". */
 	noun: string;
+	/** What the record's id names, for the id message: "sign", "preset". */
+	owner: string;
 	fields: readonly string[];
 	check(field: string, value: unknown): string | undefined;
 	/** The id of the record being changed, which the object may echo. */
 	id: string;
 	/** How the record is being changed, for the id message: "written", "reported". */
 	idRole: string;
-	/** Fields the server keeps, which a client may echo: each answers why its value is refused, or undefined. */
+	/**
+	 * Fields besides the record's own that the object may carry (the server's, which a client may echo back, and what
+	 * a change asks for, such as a preset): each answers why its value is refused, or undefined.
+	 */
 	serverFields: Record<string, (value: unknown) => string | undefined>;
 }
 
@@ -248,7 +321,8 @@ function readFields(input: unknown, spec: FieldSpec): Checked<Record<string, unk
 			problem = spec.check(key, value);
 			if (!problem) values.push([key, value]);
 		} else if (key === 'id') {
-			if (value !== spec.id) problem = `must match the sign being ${spec.idRole} ("${spec.id}") or be left out`;
+			if (value !== spec.id)
+				problem = `must match the ${spec.owner} being ${spec.idRole} ("${spec.id}") or be left out`;
 		} else if (Object.hasOwn(spec.serverFields, key)) {
 			problem = spec.serverFields[key]?.(value);
 		} else {
@@ -272,49 +346,126 @@ export function applyChange(
 	change: Partial<SignSettings>,
 	mode: ChangeMode
 ): SignSettings {
-	const base = mode !== 'merge' || !current ? DEFAULT_SETTINGS : current;
-	const next = {} as Record<SettingField, unknown>;
-	for (const field of SETTING_FIELDS) next[field] = change[field] ?? base[field];
-	return next as unknown as SignSettings;
+	return lookAfter(current, change, mode, DEFAULT_SETTINGS).value;
 }
-
-/** Why a change based on `basedOn` may not be applied to a sign at `currentVersion`, or undefined if it may. */
-export function checkBasedOn(basedOn: number | undefined, currentVersion: number): string | undefined {
-	if (basedOn === undefined || basedOn === currentVersion) return undefined;
-	return `the change is based on version ${basedOn} but the sign is at version ${currentVersion}: reload and retry`;
-}
-
-/** What a write does: the record to store, or why it is refused. */
-export type WriteDecision<R = LedSignRecord> =
-	{ ok: true; record: R } | { ok: false; reason: 'invalid' | 'conflict'; errors: FieldErrors };
 
 /**
- * Decides a write to sign `id`, currently `current` (undefined if it does not exist yet), from a client's
- * `input`. The one function every write path calls, so every protocol enforces the same rules.
+ * The look after a change: each field from the change, else (a merge onto a record) the current look's, else the
+ * default. `missing` lists the fields none of them gave (only when there are no defaults: a preset).
  */
-export function decideWrite(
+function lookAfter(
+	current: SignSettings | undefined,
+	change: Partial<SignSettings>,
+	mode: ChangeMode,
+	defaults: Readonly<SignSettings> | undefined
+): { value: SignSettings; missing: SettingField[] } {
+	const base: Partial<SignSettings> | undefined = mode !== 'merge' || !current ? defaults : current;
+	const next = {} as Record<SettingField, unknown>;
+	const missing: SettingField[] = [];
+	for (const field of SETTING_FIELDS) {
+		next[field] = change[field] ?? base?.[field];
+		if (next[field] === undefined) missing.push(field);
+	}
+	return { value: next as unknown as SignSettings, missing };
+}
+
+/** Why a change based on `basedOn` may not be applied to a record at `currentVersion`, or undefined if it may. */
+export function checkBasedOn(basedOn: number | undefined, currentVersion: number, noun = 'sign'): string | undefined {
+	if (basedOn === undefined || basedOn === currentVersion) return undefined;
+	return `the change is based on version ${basedOn} but the ${noun} is at version ${currentVersion}: reload and retry`;
+}
+
+/**
+ * What a write does: the record to store, or why it is refused: `invalid` (a field breaks a rule), `conflict` (with
+ * the record as it is now) or `unresolved` (it names what does not exist: a preset).
+ */
+export type WriteDecision<R = LedSignRecord> =
+	{ ok: true; record: R } | { ok: false; reason: 'invalid' | 'conflict' | 'unresolved'; errors: FieldErrors };
+
+/** What a decision needs that the server reads first: the looks of the presets the change names, by id. */
+export interface Resolved {
+	presets?: ReadonlyMap<string, SignSettings>;
+}
+
+/** A stored look: a sign's record, or a preset's (the same fields). */
+export type LookRecord = LedSignRecord;
+
+/**
+ * Decides a write to the `kind` record `id`, currently `current` (undefined if it does not exist yet), from a
+ * client's `input`, with what the server read first (`resolved`). Pure: every write path of signs and presets calls
+ * it, so every protocol enforces the same rules.
+ */
+export function decideLookWrite(
+	kind: LookKind,
 	id: unknown,
-	current: LedSignRecord | undefined,
+	current: LookRecord | undefined,
 	input: unknown,
 	mode: ChangeMode,
-	now: Date = new Date()
-): WriteDecision {
+	now: Date = new Date(),
+	resolved: Resolved = {}
+): WriteDecision<LookRecord> {
 	const idProblem = checkSignId(id);
 	if (idProblem) return { ok: false, reason: 'invalid', errors: { id: idProblem } };
-	const signId = id as string;
-	const change = checkChange(input, signId);
+	const recordId = id as string;
+	const change = checkChange(input, recordId, SIGN_RULES, kind);
 	if (!change.ok) return { ok: false, reason: 'invalid', errors: change.errors };
 	if (mode === 'create' && current) {
 		return {
 			ok: false,
 			reason: 'conflict',
-			errors: { id: `"${signId}" is taken: change an existing sign with PUT or PATCH` },
+			errors: { id: `"${recordId}" is taken: change an existing ${kind.noun} with PUT or PATCH` },
 		};
 	}
-	const conflict = checkBasedOn(change.value.basedOn, current?.version ?? 0);
+	const conflict = checkBasedOn(change.value.basedOn, current?.version ?? 0, kind.noun);
 	if (conflict) return { ok: false, reason: 'conflict', errors: { version: conflict } };
-	const settings = applyChange(current, change.value.settings, mode);
-	return { ok: true, record: nextRecord(signId, current, settings, now) };
+	let settings = change.value.settings;
+	const { preset } = change.value;
+	if (preset !== undefined) {
+		const look = resolved.presets?.get(preset);
+		if (!look) return { ok: false, reason: 'unresolved', errors: { preset: `there is no preset "${preset}"` } };
+		settings = { ...look, ...settings };
+	}
+	const look = lookAfter(current, settings, mode, kind.defaults);
+	if (look.missing.length > 0) {
+		const why = `is required: a ${kind.noun} is a full look (${SETTING_FIELDS.join(', ')})`;
+		return { ok: false, reason: 'invalid', errors: Object.fromEntries(look.missing.map((field) => [field, why])) };
+	}
+	return { ok: true, record: nextRecord(recordId, current, look.value, now) };
+}
+
+/** Decides a write to sign `id` (decideLookWrite for signs): the one function every sign write path calls. */
+export function decideWrite(
+	id: unknown,
+	current: LedSignRecord | undefined,
+	input: unknown,
+	mode: ChangeMode,
+	now: Date = new Date(),
+	resolved: Resolved = {}
+): WriteDecision {
+	return decideLookWrite(SIGN_KIND, id, current, input, mode, now, resolved);
+}
+
+// ---- Presets ------------------------------------------------------------------------------------------------
+
+/** A stored preset: a named full look (its id is its name), which a sign change can start from. */
+export type PresetRecord = LookRecord;
+
+/** Decides a write to preset `id`: the sign's rules, except that every field is required and none is flashed. */
+export function decidePresetWrite(
+	id: unknown,
+	current: PresetRecord | undefined,
+	input: unknown,
+	mode: ChangeMode,
+	now: Date = new Date()
+): WriteDecision<PresetRecord> {
+	return decideLookWrite(PRESET_KIND, id, current, input, mode, now);
+}
+
+/** The look a stored record (a sign's or a preset's) shows: its six settings. */
+export function lookOf(record: SignSettings): SignSettings {
+	const look = {} as Record<SettingField, unknown>;
+	for (const field of SETTING_FIELDS) look[field] = record[field];
+	return look as unknown as SignSettings;
 }
 
 /** The record to store for an accepted change. */
@@ -327,20 +478,32 @@ export function nextRecord(
 	return { id, ...settings, version: (current?.version ?? 0) + 1, updatedAt: now.toISOString() };
 }
 
-// ---- What a device shows ------------------------------------------------------------------------------------
+/**
+ * The change a flash asks for, or undefined when `input` asks for none. A flash (a transient message) is shown until
+ * the next stored change and never stored: `"transient": true` in a PATCH or a WebSocket message asks for one (an MQTT
+ * publish without retain always is one). The rest of the input is checked like any merge; `transient` with any other
+ * value is not a flash, and the rules refuse it (storedTransient).
+ */
+export function flashOf(input: unknown): Record<string, unknown> | undefined {
+	if (!isPlainObject(input) || input.transient !== true) return undefined;
+	// Object rest defines own properties, so a "__proto__" key stays an (unknown) field instead of a prototype.
+	const { transient: _flash, ...change } = input;
+	return change;
+}
 
 /** A sign as it reaches its listeners: a stored change, or a transient message (shown, never stored). */
 export type SignMessage = LedSignRecord & { transient?: boolean };
 
 /**
- * What a non-retained publish delivers: the whole state the sign should show until the next change (so a device
- * never merges), marked transient and carrying the stored version.
+ * What a flash delivers (a non-retained publish, or a PATCH or WebSocket message with "transient": true): the whole
+ * state the sign should show until the next stored change (so a device never merges), marked transient and carrying
+ * the stored version and time, which a flash does not change.
  */
-export function transientMessage(accepted: LedSignRecord, current: LedSignRecord | undefined): SignMessage {
+export function transientMessage(accepted: LedSignRecord, current: LedSignRecord): SignMessage {
 	return {
 		...accepted,
-		version: current?.version ?? 0,
-		updatedAt: current?.updatedAt ?? accepted.updatedAt,
+		version: current.version,
+		updatedAt: current.updatedAt,
 		transient: true,
 	};
 }
@@ -478,6 +641,7 @@ export function decideStatusWrite(
 	if (idProblem) return { ok: false, reason: 'invalid', errors: { id: idProblem } };
 	const read = readFields(input, {
 		noun: 'status',
+		owner: 'sign',
 		fields: STATUS_FIELDS,
 		check: (field, value) => STATUS_CHECKS[field as StatusField](value),
 		id: id as string,
