@@ -35,6 +35,8 @@ const ANONYMOUS_VIEW = {
 	username: null,
 	role: null,
 	may: { read: false, change: false, create: false, delete: false },
+	presets: { read: false, change: false, create: false, delete: false },
+	history: { read: false, change: false, create: false, delete: false },
 	sign: null,
 	autoLogin: false,
 };
@@ -70,6 +72,8 @@ describe('/Session over REST', () => {
 			username: server.admin.username,
 			role: 'super_user',
 			may: { read: true, change: true, create: true, delete: true },
+			presets: { read: true, change: true, create: true, delete: true },
+			history: { read: true, change: true, create: true, delete: true },
 			sign: null,
 			autoLogin: false,
 		});
@@ -78,6 +82,8 @@ describe('/Session over REST', () => {
 			username: viewer.username,
 			role: 'marquee_viewer',
 			may: { read: true, change: false, create: false, delete: false },
+			presets: { read: true, change: false, create: false, delete: false },
+			history: { read: true, change: false, create: false, delete: false },
 		});
 	});
 
@@ -134,6 +140,8 @@ describe('/Session over REST', () => {
 			username: operator.username,
 			role: 'marquee_operator',
 			may: { read: true, change: true, create: true, delete: false },
+			presets: { read: true, change: true, create: true, delete: true },
+			history: { read: true, change: false, create: false, delete: false },
 			sign: null,
 			autoLogin: false,
 		});

@@ -79,6 +79,8 @@ async function viewOf(user: User | undefined, autoLogin: boolean): Promise<Sessi
 		username: user.username,
 		role,
 		may: capabilitiesFor(user.role?.permission, ACCESS.LedSign.name),
+		presets: capabilitiesFor(user.role?.permission, ACCESS.Preset.name),
+		history: capabilitiesFor(user.role?.permission, ACCESS.SignHistory.name),
 		// A device account's bound sign; boundSign answers undefined for every other account.
 		sign: (await boundSign(accountOf(user))) ?? null,
 		autoLogin,

@@ -5,6 +5,7 @@
  */
 import type { FieldErrors, SignMessage, SignRules, SignSettings } from '../../src/shared/sign-rules.ts';
 import type { SessionView } from '../../src/shared/session-view.ts';
+import type { HistoryPage } from '../../src/shared/history.ts';
 
 /** How long a write or a login may take before the page says the server did not answer. */
 const ANSWER_WITHIN_MS = 8000;
@@ -109,6 +110,47 @@ export async function deleteSign(id: string): Promise<{ ok: true } | Refused> {
 	const answer = await request('DELETE', signPath(id), undefined, 'The server did not delete the sign');
 	if (!answer.ok && answer.status === 401) onUnauthorized();
 	return answer.ok ? { ok: true } : answer;
+}
+
+/** Applies a preset to a sign: one change, one version (the preset's look, whole). */
+export function applyPreset(id: string, preset: string): Promise<WriteResult> {
+	return write('PATCH', signPath(id), { preset });
+}
+
+const presetPath = (name: string): string => `/Preset/${encodeURIComponent(name)}`;
+
+/**
+ * Saves a look as preset `name`: a new preset (POST: refused with 409 if someone created it meanwhile), or a
+ * replacement of the version the panel holds (PUT with `version`: refused with 409 if it changed meanwhile).
+ */
+export async function savePreset(
+	name: string,
+	look: SignSettings,
+	replacing: { version: number } | undefined
+): Promise<{ ok: true } | Refused> {
+	const answer = replacing
+		? await write('PUT', presetPath(name), { ...look, version: replacing.version })
+		: await write('POST', '/Preset/', { id: name, ...look });
+	return answer.ok ? { ok: true } : answer;
+}
+
+export async function deletePreset(name: string): Promise<{ ok: true } | Refused> {
+	const answer = await request('DELETE', presetPath(name), undefined, 'The server did not delete the preset');
+	if (!answer.ok && answer.status === 401) onUnauthorized();
+	return answer.ok ? { ok: true } : answer;
+}
+
+/** One page of a sign's history, newest first; `before` is the `next` of the page before it. */
+export async function fetchHistory(id: string, before: string | undefined): Promise<HistoryPage | Refused> {
+	const query = before === undefined ? '' : `?before=${encodeURIComponent(before)}`;
+	const answer = await request(
+		'GET',
+		`/SignHistory/${encodeURIComponent(id)}${query}`,
+		undefined,
+		'The server did not answer'
+	);
+	if (!answer.ok && answer.status === 401) onUnauthorized();
+	return answer.ok ? (answer.body as HistoryPage) : answer;
 }
 
 /** The rules the server enforces, so the controls check input against exactly those limits. */

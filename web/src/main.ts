@@ -3,18 +3,28 @@
  * live link, behind a login. URLs are /sign/<id> (served by the http-router route in routes.js), so a sign can
  * be bookmarked. It shows only what the user may do: a viewer gets the list and the preview, no controls.
  */
-import { checkSignId, type LedSignRecord, type SignRules, type SignStatusRecord } from '../../src/shared/sign-rules.ts';
-import { NOTHING, type Capabilities, type SessionView } from '../../src/shared/session-view.ts';
+import {
+	checkSignId,
+	type LedSignRecord,
+	type PresetRecord,
+	type SignRules,
+	type SignStatusRecord,
+} from '../../src/shared/sign-rules.ts';
+import { ANONYMOUS, type SessionView } from '../../src/shared/session-view.ts';
 import { DEFAULT_DISPLAY } from '../../src/shared/display/frames.ts';
 import { textFit } from '../../src/shared/display/text-fit.ts';
 import {
+	applyPreset,
 	createSign,
+	deletePreset,
 	deleteSign,
+	fetchHistory,
 	fetchRules,
 	fetchSession,
 	flashSign,
 	logOut,
 	patchSign,
+	savePreset,
 	whenUnauthorized,
 } from './api.ts';
 import { LoginView } from './login-view.ts';
@@ -23,7 +33,9 @@ import { LedPreview } from './led-preview.ts';
 import { SignStore } from './sign-store.ts';
 import { LiveStream, type LinkState, type SyncedStore } from './live-stream.ts';
 import { describeDevice } from './device-status.ts';
-import { StatusStore } from './status-store.ts';
+import { KeyedStore } from './keyed-store.ts';
+import { PresetsView } from './presets-view.ts';
+import { HistoryView } from './history-view.ts';
 
 function element<T extends HTMLElement>(id: string, type: new () => T): T {
 	const found = document.getElementById(id);
@@ -46,7 +58,8 @@ const CONFIRMATION_MS = 6000;
 
 class Panel {
 	readonly #store = new SignStore();
-	readonly #statuses = new StatusStore();
+	readonly #statuses = new KeyedStore<SignStatusRecord>();
+	readonly #presets = new KeyedStore<PresetRecord>();
 	/** The state of each live stream; the indicator shows the worst of them. */
 	readonly #links = new Map<string, LinkState>();
 	readonly #rules: SignRules;
@@ -54,7 +67,10 @@ class Panel {
 	readonly #controls: SignControls;
 	readonly #streams: LiveStream<unknown>[] = [];
 	readonly #onSignedOut: () => void;
-	#may: Capabilities = NOTHING;
+	readonly #presetsView: PresetsView;
+	readonly #history: HistoryView;
+	/** Who is signed in and what they may do with signs, presets and history. */
+	#session: SessionView = ANONYMOUS;
 	#selected: string | undefined;
 	#linkTimer: ReturnType<typeof setInterval> | undefined;
 	#confirmTimer: ReturnType<typeof setTimeout> | undefined;
@@ -74,6 +90,18 @@ class Panel {
 			this.#renderList();
 			if (changedId === undefined || changedId === this.#selected) this.#renderSelected();
 		});
+		const done = (message: string): void => this.#confirm(message);
+		this.#presetsView = new PresetsView(element('presets', HTMLElement), this.#presets, {
+			apply: applyPreset,
+			save: savePreset,
+			remove: deletePreset,
+			done,
+		});
+		this.#history = new HistoryView(element('history', HTMLElement), {
+			page: fetchHistory,
+			revert: patchSign,
+			done,
+		});
 		this.#wireNavigation();
 		this.#wireAddForm();
 		this.#wireDelete();
@@ -88,13 +116,14 @@ class Panel {
 		setInterval(() => this.#renderDevice(), 5000);
 	}
 
-	/** Shows the panel for a signed-in user who may do `may`, and starts the live streams. */
-	start(may: Capabilities): void {
-		this.#may = may;
+	/** Shows the panel for a signed-in user, as far as their role allows, and starts the live streams. */
+	start(session: SessionView): void {
+		this.#session = session;
 		this.#applyCapabilities();
 		this.#select(signIdFromLocation());
 		this.#follow<LedSignRecord>('/LedSign/', this.#store);
 		this.#follow<SignStatusRecord>('/SignStatus/', this.#statuses);
+		if (session.presets.read) this.#follow<PresetRecord>('/Preset/', this.#presets);
 	}
 
 	/** Stops the streams and forgets every sign, so nothing of this user's view is left for the next one. */
@@ -102,19 +131,21 @@ class Panel {
 		for (const stream of this.#streams.splice(0)) stream.stop();
 		this.#links.clear();
 		clearInterval(this.#linkTimer);
-		this.#may = NOTHING;
+		this.#session = ANONYMOUS;
+		this.#history.stop();
 		this.#store.replaceAll([]);
 		this.#statuses.replaceAll([]);
+		this.#presets.replaceAll([]);
 		element('link', HTMLElement).dataset.state = 'signed-out';
 		element('link-text', HTMLElement).textContent = 'Signed out';
 	}
 
 	/** Controls a user may not use are removed from view (hidden), not merely disabled. */
 	#applyCapabilities(): void {
-		element('add-sign', HTMLFormElement).hidden = !this.#may.create;
-		element('create-missing', HTMLButtonElement).hidden = !this.#may.create;
-		element('controls-hint', HTMLElement).hidden = !this.#may.change;
-		element('empty-hint', HTMLElement).textContent = this.#may.create
+		element('add-sign', HTMLFormElement).hidden = !this.#session.may.create;
+		element('create-missing', HTMLButtonElement).hidden = !this.#session.may.create;
+		element('controls-hint', HTMLElement).hidden = !this.#session.may.change;
+		element('empty-hint', HTMLElement).textContent = this.#session.may.create
 			? 'Choose a sign from the list, or add one. Every change here reaches the sign at once.'
 			: 'Choose a sign from the list to watch it live.';
 	}
@@ -313,12 +344,12 @@ class Panel {
 			: '';
 		const record = idProblem ? undefined : this.#store.get(id);
 		element('missing-sign', HTMLElement).hidden = record !== undefined || idProblem !== undefined;
-		element('missing-text', HTMLElement).textContent = this.#may.create
+		element('missing-text', HTMLElement).textContent = this.#session.may.create
 			? 'There is no sign with this name yet.'
 			: 'There is no sign with this name.';
-		element('controls', HTMLFormElement).hidden = record === undefined || !this.#may.change;
-		element('controls-hint', HTMLElement).hidden = record === undefined || !this.#may.change;
-		element('delete-sign', HTMLButtonElement).hidden = record === undefined || !this.#may.delete;
+		element('controls', HTMLFormElement).hidden = record === undefined || !this.#session.may.change;
+		element('controls-hint', HTMLElement).hidden = record === undefined || !this.#session.may.change;
+		element('delete-sign', HTMLButtonElement).hidden = record === undefined || !this.#session.may.delete;
 		element('preview-frame', HTMLElement).hidden = record === undefined;
 		const shown = this.#store.shown(id);
 		this.#preview.show(shown);
@@ -327,6 +358,8 @@ class Panel {
 				(shown !== record ? ' · showing a flash message until the next change' : '')
 			: '';
 		if (record) this.#controls.show(record);
+		this.#presetsView.show(record, { apply: this.#session.may.change, presets: this.#session.presets });
+		this.#history.show(idProblem ? undefined : id, record, this.#session.history.read, this.#session.may.change);
 		this.#renderDevice();
 	}
 
@@ -438,7 +471,7 @@ class App {
 		element('logout', HTMLButtonElement).hidden = session.autoLogin;
 		element('account', HTMLElement).hidden = false;
 		element('signed-in', HTMLElement).hidden = false;
-		this.#panel.start(session.may);
+		this.#panel.start(session);
 	}
 
 	#signedOut(note = ''): void {
