@@ -430,8 +430,13 @@ describe('owner basics', () => {
 	it('on a 360 px phone, keeps both the list and the editor one tap away, with no horizontal scroll', async () => {
 		await putSign('lobby', { text: 'Welcome!', color: '#ffb000', brightness: 90 });
 		await putSign('cafe', { text: 'Open', color: '#33cc66' });
+		// A device on the lobby sign, so the screenshots show one online.
+		const device = startSimulator(harper, 'lobby');
+		simulators.push(device);
+		await device.events.waitFor((event) => event.event === 'connected', 'the simulator to connect', 15_000);
 		const desktop = await panel(admin, '/sign/lobby');
 		await expect.poll(() => previewLabel(desktop)).toContain('"Welcome!"');
+		await expect.poll(() => text(desktop, '#device-text')).toContain('up to date');
 		await screenshot(desktop, 'panel.png');
 
 		const page = await panel(await contextAs(harper.admin, 360, 740), '/sign/lobby');
@@ -614,24 +619,40 @@ describe('from a click to the sign', () => {
 		const page = await panel(admin, '/sign/timed');
 		const textField = page.getByLabel('Text', { exact: true });
 		const send = page.getByRole('button', { name: 'Send', exact: true });
+		// Every time is taken where it happens: the click in the page (its capture listener runs first), each device
+		// event and status report as it reaches this process (both clocks are this machine's).
+		await page.evaluate(() => {
+			const clicks: number[] = [];
+			Object.assign(window, { clicks });
+			document.getElementById('send')?.addEventListener('click', () => clicks.push(Date.now()), true);
+		});
+		const shownAt = new Map<string, number>();
+		device.events.forEach((event) => {
+			if (event.event === 'showing' && event.record) shownAt.set(event.record.text, Date.now());
+		});
+		const reportedAt = new Map<number, number>();
+		statuses.inbox.forEach((message) => {
+			const version = (message.json as Partial<SignStatusRecord> | undefined)?.shownVersion;
+			if (typeof version === 'number' && !reportedAt.has(version)) reportedAt.set(version, Date.now());
+		});
 		const shown: number[] = [];
 		const reported: number[] = [];
 		for (let round = 0; round < 20; round++) {
 			const words = `round ${round}`;
 			await textField.fill(words);
-			const clickedAt = Date.now();
 			await send.click();
 			const showing = await device.events.waitFor(
 				(event) => event.event === 'showing' && event.record?.text === words,
 				`the device to show "${words}"`
 			);
-			shown.push(Date.now() - clickedAt);
 			const version = showing.record?.version ?? -1;
 			await statuses.inbox.waitFor(
 				(message) => (message.json as Partial<SignStatusRecord> | undefined)?.shownVersion === version,
 				`the status to report version ${version}`
 			);
-			reported.push(Date.now() - clickedAt);
+			const clickedAt = await page.evaluate(() => (window as unknown as { clicks: number[] }).clicks.at(-1) ?? 0);
+			shown.push((shownAt.get(words) ?? Infinity) - clickedAt);
+			reported.push((reportedAt.get(version) ?? Infinity) - clickedAt);
 		}
 		await expect.poll(() => text(page, '#device-text')).toContain('up to date');
 		const summary = (samples: number[]): { p50: number; p99: number; max: number } => {
@@ -649,8 +670,9 @@ describe('from a click to the sign', () => {
 		};
 		saveArtifact('click-to-sign.json', report);
 		console.log(
-			`click → device shows: ${JSON.stringify(report.clickToDeviceShowsMs)}; → status reports it: ${JSON.stringify(report.clickToStatusReportsMs)}`
+			`click → device shows: ${JSON.stringify(report.clickToDeviceShowsMs)}; → status reports it: ${JSON.stringify(report.clickToStatusReportsMs)} (20 samples: p99 is the slowest)`
 		);
-		expect(shown.length).toBe(20);
+		expect(shown.every((delay) => delay > 0 && delay < 5000)).toBe(true);
+		expect(reported.every((delay) => delay > 0 && delay < 5000)).toBe(true);
 	});
 });
