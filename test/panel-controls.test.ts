@@ -14,6 +14,7 @@ import { basicAuth, mqttPeer, mqttPublish, rest, type Credentials, type MqttPeer
 import { startSimulator, type SimulatorProcess } from '../harness/simulator.ts';
 import { useHarper } from '../harness/use-harper.ts';
 import { addUser } from '../harness/users.ts';
+import { inView, isFocused, overflow, showsFocus, tabTo } from '../harness/panel-pages.ts';
 
 const harper = useHarper();
 const run = Math.random().toString(36).slice(2, 8);
@@ -82,40 +83,6 @@ function recordAnswers(page: Page): number[] {
 
 const previewLabel = (page: Page): Promise<string | null> => page.locator('#preview').getAttribute('aria-label');
 const text = (page: Page, selector: string): Promise<string> => page.locator(selector).innerText();
-const isFocused = (page: Page, selector: string): Promise<boolean> =>
-	page.evaluate((wanted) => document.activeElement?.matches(wanted) ?? false, selector);
-
-/** Presses Tab (or Shift+Tab) until `selector` has the focus, at most `limit` times. */
-async function tabTo(page: Page, selector: string, key = 'Tab', limit = 60): Promise<void> {
-	for (let press = 0; press < limit; press++) {
-		if (await isFocused(page, selector)) return;
-		await page.keyboard.press(key);
-	}
-	throw new Error(`${key} did not reach ${selector} in ${limit} presses`);
-}
-
-/** Whether the focused element draws a focus ring a person can see. */
-const showsFocus = (page: Page): Promise<boolean> =>
-	page.evaluate(() => {
-		const focused = document.activeElement;
-		if (!focused || focused === document.body) return false;
-		const style = getComputedStyle(focused);
-		return style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2;
-	});
-
-/** How far the page is wider than its window (0 or less: no horizontal scroll). */
-const overflow = (page: Page): Promise<number> =>
-	page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-
-/** Whether the element is shown and lies inside the window, so a tap reaches it without scrolling. */
-const inView = (page: Page, selector: string): Promise<boolean> =>
-	page.evaluate((wanted) => {
-		const found = document.querySelector(wanted);
-		if (!found) return false;
-		const box = found.getBoundingClientRect();
-		return box.width > 0 && box.height > 0 && box.top >= 0 && box.bottom <= window.innerHeight;
-	}, selector);
-
 beforeAll(async () => {
 	for (const user of [operator, burster, crowd, laner, guesser]) await addUser(harper, user, 'marquee_operator');
 	browser = await launchBrowser();
