@@ -302,3 +302,26 @@ describe('by keyboard and on a phone', () => {
 		await screenshot(page, 'panel-presets-history.png');
 	});
 });
+
+describe('in several tabs', () => {
+	it('keeps three tabs of one browser live and able to change the sign', async () => {
+		// A browser gives a host six HTTP/1.1 connections for all its tabs; each open stream kept one while the panel
+		// listened with EventSource, so a second tab (four streams each) left no connection for anyone's REST calls.
+		await putSign('tabs', { text: 'three tabs' });
+		await putPreset('tab-look', { text: 'TABS', color: '#aa00ff' });
+		const context = await contextAs(operator);
+		const tabs: Page[] = [];
+		for (let tab = 0; tab < 3; tab++) {
+			const opening = await openPanel(context, '/sign/tabs');
+			opened.push(opening);
+			tabs.push(opening.page);
+		}
+		const last = tabs[2] as Page;
+		await last.getByRole('button', { name: 'Apply preset tab-look' }).click();
+		await expect.poll(() => stored('tabs')).toMatchObject({ text: 'TABS', version: 2 });
+		for (const tab of tabs) {
+			await expect.poll(() => tab.locator('#text').inputValue()).toBe('TABS');
+			await expect.poll(async () => (await timeline(tab)).length).toBe(2);
+		}
+	});
+});

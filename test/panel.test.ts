@@ -234,7 +234,7 @@ describe('the panel', () => {
 		await putSign('outage', { text: 'before the outage' });
 		await putSign('doomed', { text: 'deleted while away' });
 		const page = await panel('/sign/outage');
-		expectedProblems = /ERR_CONNECTION_REFUSED|ERR_FAILED|Failed to load resource/;
+		expectedProblems = /ERR_CONNECTION_REFUSED|ERR_FAILED|Failed to load resource|WebSocket connection/;
 
 		await harper.stop();
 		await page.locator('#link[data-state="offline"]').waitFor({ timeout: 10_000 });

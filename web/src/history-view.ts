@@ -1,6 +1,6 @@
 /**
  * The selected sign's history: a timeline of its accepted changes, newest first (`GET /SignHistory/<id>`, a page at
- * a time), kept live by the history's own Server-Sent Events stream, with a one-click revert. A revert is an
+ * a time), kept live by the history's own stream, with a one-click revert. A revert is an
  * ordinary compare-and-set change of the older look (src/shared/history.ts, revertChange): a new version and a
  * new entry, refused if the sign moved on meanwhile. A viewer sees the timeline; only a role that may change the
  * sign gets the revert buttons.
@@ -9,6 +9,7 @@ import { revertChange, type HistoryEntry, type HistoryPage } from '../../src/sha
 import type { LedSignRecord } from '../../src/shared/sign-rules.ts';
 import type { Refused, WriteResult } from './api.ts';
 import type { SignEvent } from './sign-store.ts';
+import { LiveStream, SignedOut } from './live-stream.ts';
 
 export interface HistoryActions {
 	page(sign: string, before: string | undefined): Promise<HistoryPage | Refused>;
@@ -56,7 +57,7 @@ export class HistoryView {
 	#mayRevert = false;
 	#entries: HistoryEntry[] = [];
 	#next: string | null = null;
-	#source: EventSource | undefined;
+	#stream: LiveStream<HistoryEntry> | undefined;
 	/** Bumped on every sign switch: an answer for an earlier sign is dropped. */
 	#generation = 0;
 
@@ -66,7 +67,7 @@ export class HistoryView {
 		this.#more = element(section, '#history-more', HTMLButtonElement);
 		this.#message = element(section, '#history-message', HTMLElement);
 		this.#actions = actions;
-		this.#more.addEventListener('click', () => void this.#load(this.#next ?? undefined));
+		this.#more.addEventListener('click', () => void this.#loadOlder());
 		this.#list.addEventListener('click', (event) => {
 			const target = event.target instanceof Element ? event.target.closest('button[data-entry]') : null;
 			if (target instanceof HTMLButtonElement) void this.#revert(target.dataset.entry ?? '');
@@ -91,8 +92,8 @@ export class HistoryView {
 	}
 
 	#follow(id: string | undefined): void {
-		this.#source?.close();
-		this.#source = undefined;
+		this.#stream?.stop();
+		this.#stream = undefined;
 		this.#signId = id;
 		this.#generation++;
 		this.#entries = [];
@@ -100,42 +101,61 @@ export class HistoryView {
 		this.#say('');
 		this.#render();
 		if (id === undefined) return;
-		const source = new EventSource(`/SignHistory/${encodeURIComponent(id)}`);
-		this.#source = source;
-		source.onmessage = (message: MessageEvent<string>): void => this.#received(message.data);
+		const generation = this.#generation;
 		// On every (re)connect the first page is read again, so entries made while the stream was down appear.
-		source.onopen = (): void => void this.#load(undefined);
+		const store = {
+			apply: (event: SignEvent<HistoryEntry>): void => this.#received(event),
+			replaceAll: (entries: HistoryEntry[]): void => this.#firstPageShown(entries),
+		};
+		const firstPage = async (): Promise<HistoryEntry[]> => {
+			const answer = await this.#actions.page(id, undefined);
+			if (isRefused(answer)) {
+				if (answer.status === 401) throw new SignedOut();
+				if (generation === this.#generation) this.#say(`The history could not be read: ${answer.error}`);
+				throw new Error(answer.error);
+			}
+			if (generation === this.#generation) this.#next = answer.next;
+			return answer.entries;
+		};
+		this.#stream = new LiveStream(
+			`/SignHistory/${encodeURIComponent(id)}`,
+			store,
+			() => undefined,
+			undefined,
+			undefined,
+			firstPage
+		);
+		this.#stream.start();
 	}
 
-	#received(data: string): void {
-		let event: SignEvent<HistoryEntry>;
-		try {
-			event = JSON.parse(data) as SignEvent<HistoryEntry>;
-		} catch {
-			return;
-		}
+	/** The newest page, read after the stream (re)opened: it replaces what was shown. */
+	#firstPageShown(entries: HistoryEntry[]): void {
+		this.#entries = [...entries];
+		this.#say(this.#entries.length === 0 ? 'No changes kept yet.' : '');
+		this.#render();
+	}
+
+	#received(event: SignEvent<HistoryEntry>): void {
 		const entry = event.value;
 		if (!entry || entry.sign !== this.#signId || this.#entries.some((each) => each.id === entry.id)) return;
 		this.#entries = [entry, ...this.#entries].sort((a, b) => b.id.localeCompare(a.id));
 		this.#render();
 	}
 
-	/** Reads a page: the newest (`before` undefined: replaces what is shown) or the one after `before`. */
-	async #load(before: string | undefined): Promise<void> {
+	/** Reads the page after the oldest one shown. */
+	async #loadOlder(): Promise<void> {
 		const id = this.#signId;
-		if (id === undefined) return;
+		const before = this.#next;
+		if (id === undefined || before === null) return;
 		const generation = this.#generation;
 		this.#more.setAttribute('aria-busy', 'true');
 		const answer = await this.#actions.page(id, before);
 		this.#more.removeAttribute('aria-busy');
 		if (generation !== this.#generation) return;
-		if (isRefused(answer)) return this.#say(`The history could not be read: ${answer.error}`);
-		const known =
-			before === undefined ? this.#entries.filter((entry) => entry.id > (answer.entries[0]?.id ?? '')) : this.#entries;
-		const merged = new Map([...known, ...answer.entries].map((entry) => [entry.id, entry]));
+		if (isRefused(answer)) return this.#say(`The older changes could not be read: ${answer.error}`);
+		const merged = new Map([...this.#entries, ...answer.entries].map((entry) => [entry.id, entry]));
 		this.#entries = [...merged.values()].sort((a, b) => b.id.localeCompare(a.id));
 		this.#next = answer.next;
-		this.#say(this.#entries.length === 0 ? 'No changes kept yet.' : '');
 		this.#render();
 	}
 
