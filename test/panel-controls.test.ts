@@ -119,7 +119,7 @@ describe('controls that never surprise', () => {
 		await page.locator('a[data-sign="draft-b"]').click();
 		await expect.poll(() => page.locator('#sign-title').textContent()).toBe('draft-b');
 		// A change the user does make, so every request made before it has been seen.
-		await page.getByLabel('On').click();
+		await page.getByLabel('On', { exact: true }).click();
 		await expect.poll(async () => (await stored('draft-b')).power).toBe(false);
 		expect(writes).toEqual([{ method: 'PATCH', path: '/LedSign/draft-b', body: { power: false } }]);
 		expect((await stored('draft-a')).text).toBe('stored A');

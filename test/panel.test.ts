@@ -90,7 +90,7 @@ describe('the panel', () => {
 		// Keyboard only: a slider moves with the arrow keys, a switch toggles with space.
 		await second.getByLabel('Speed').focus();
 		await second.keyboard.press('ArrowRight');
-		await second.getByLabel('On').focus();
+		await second.getByLabel('On', { exact: true }).focus();
 		await second.keyboard.press('Space');
 		await expect.poll(async () => (await stored('sync')).power).toBe(false);
 		expect((await stored('sync')).speed).toBe(6);
