@@ -34,9 +34,12 @@ const ANONYMOUS_VIEW = {
 	username: null,
 	role: null,
 	may: { read: false, change: false, create: false, delete: false },
+	presets: { read: false, change: false, create: false, delete: false },
+	history: { read: false, change: false, create: false, delete: false },
 	sign: null,
 	autoLogin: false,
 };
+const READ_ONLY = { read: true, change: false, create: false, delete: false };
 
 async function get(target: ServerInfo, path: string, headers: Record<string, string> = {}): Promise<Response> {
 	return fetch(`${target.httpUrl}${path}`, { headers: { accept: 'application/json', ...headers } });
@@ -69,6 +72,9 @@ describe('/Session over REST', () => {
 			username: server.admin.username,
 			role: 'super_user',
 			may: { read: true, change: true, create: true, delete: true },
+			presets: { read: true, change: true, create: true, delete: true },
+			// Only the server writes the history: even an administrator may only read it.
+			history: READ_ONLY,
 			sign: null,
 			autoLogin: false,
 		});
@@ -76,14 +82,22 @@ describe('/Session over REST', () => {
 		expect(await watcher.json()).toMatchObject({
 			username: viewer.username,
 			role: 'marquee_viewer',
-			may: { read: true, change: false, create: false, delete: false },
+			may: READ_ONLY,
+			presets: READ_ONLY,
+			history: READ_ONLY,
 		});
 	});
 
 	it('gives a device account its bound sign', async () => {
 		const response = await postSession(server, JSON.stringify(device));
 		expect(response.status).toBe(200);
-		expect(await response.json()).toMatchObject({ username: device.username, role: 'marquee_device', sign: SIGN });
+		expect(await response.json()).toMatchObject({
+			username: device.username,
+			role: 'marquee_device',
+			sign: SIGN,
+			presets: ANONYMOUS_VIEW.presets,
+			history: ANONYMOUS_VIEW.history,
+		});
 	});
 
 	it('refuses a body without a username or password with 422, naming the field', async () => {
@@ -133,6 +147,8 @@ describe('/Session over REST', () => {
 			username: operator.username,
 			role: 'marquee_operator',
 			may: { read: true, change: true, create: true, delete: false },
+			presets: { read: true, change: true, create: true, delete: true },
+			history: READ_ONLY,
 			sign: null,
 			autoLogin: false,
 		});
