@@ -93,6 +93,35 @@ describe('decideAccess', () => {
 		expect(decideAccess(ACCESS.LedSign, 'get', 'record', 'lobby', unbound)?.error).toMatch(/bound to no sign/);
 	});
 
+	it('lets presets be deleted one at a time only, by anyone whose role may: no bulk delete even for an admin', () => {
+		const presetOperator = caller({
+			permission: { Preset: { read: true, insert: true, update: true, delete: true } },
+		});
+		expect(statusOf(decideAccess(ACCESS.Preset, 'delete', 'record', 'open', presetOperator))).toBe(200);
+		for (const form of ['collection', 'query'] as const) {
+			expect(statusOf(decideAccess(ACCESS.Preset, 'delete', form, undefined, admin))).toBe(405);
+			expect(statusOf(decideAccess(ACCESS.Preset, 'delete', form, undefined, presetOperator))).toBe(405);
+		}
+		expect(statusOf(decideAccess(ACCESS.Preset, 'patch', 'record', 'open', operator))).toBe(403);
+		expect(decideAccess(ACCESS.Preset, 'get', 'record', 'open', device)?.error).toBe(
+			'Your role may not read this preset.'
+		);
+	});
+
+	it('lets the history be read (one sign, or streamed), by roles that may, and written by no client at all', () => {
+		const reader = caller({ permission: { SignHistory: { read: true } } });
+		expect(statusOf(decideAccess(ACCESS.SignHistory, 'get', 'record', 'lobby', reader))).toBe(200);
+		expect(statusOf(decideAccess(ACCESS.SignHistory, 'connect', 'collection', undefined, reader))).toBe(200);
+		expect(statusOf(decideAccess(ACCESS.SignHistory, 'get', 'collection', undefined, admin))).toBe(405);
+		for (const entry of ['put', 'patch', 'post', 'delete', 'publish'] as const) {
+			const refusal = decideAccess(ACCESS.SignHistory, entry, 'record', 'lobby', admin);
+			expect(refusal?.statusCode, entry).toBe(405);
+			expect(refusal?.error).toMatch(/Only the server writes SignHistory/);
+		}
+		expect(statusOf(decideAccess(ACCESS.SignHistory, 'get', 'record', 'lobby', operator))).toBe(403);
+		expect(statusOf(decideAccess(ACCESS.SignHistory, 'get', 'record', 'lobby', device))).toBe(403);
+	});
+
 	it('leaves the published rules and the login open to anyone', () => {
 		const anonymous = caller({ username: undefined });
 		expect(statusOf(decideAccess(ACCESS.SignRules, 'get', 'table', undefined, anonymous))).toBe(200);

@@ -10,6 +10,7 @@ import type { LedSignRecord, SignMessage } from '../src/shared/sign-rules.ts';
 import { mqttPeer, mqttPublishAck, rest, wsPeer, type MqttPeer } from '../harness/clients.ts';
 import { READER_KINDS, openReader, waitForText, type Reader } from '../harness/readers.ts';
 import { startSimulator, type SimulatorProcess } from '../harness/simulator.ts';
+import { addUser, dropUser } from '../harness/users.ts';
 
 const server = inject('harper');
 const run = Math.random().toString(36).slice(2, 8);
@@ -136,6 +137,29 @@ describe('the MQTT flash it matches', () => {
 		expect(answer.status).toBe(404);
 		expect(answer.body).toMatchObject({ fields: { id: expect.stringMatching(/existing sign/) as string } });
 		expect((await rest(server, 'GET', `/LedSign/${ghost}`)).status).toBe(404);
+	});
+});
+
+describe('the rate limits', () => {
+	it('count a flash like any change: past the burst for one sign, 429 with Retry-After, and nothing stored', async () => {
+		const operator = { username: `flash-op-${run}`, password: `flash-op-${run}-Password` };
+		await addUser(server, operator, 'marquee_operator');
+		try {
+			const answers = await Promise.all(
+				Array.from({ length: 30 }, (_, n) =>
+					rest(server, 'PATCH', `/LedSign/${SIGN}`, { transient: true, text: `burst ${n}` }, { user: operator })
+				)
+			);
+			const statuses = answers.map((answer) => answer.status);
+			expect(statuses.filter((status) => status === 200).length).toBeGreaterThan(0);
+			const refused = answers.filter((answer) => answer.status === 429);
+			expect(refused.length).toBeGreaterThan(0);
+			expect(Number(refused[0]?.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+			expect(refused[0]?.body).toMatchObject({ error: expect.stringMatching(/Too many changes/) as string });
+			expect(await stored()).toEqual(before);
+		} finally {
+			await dropUser(server, operator.username);
+		}
 	});
 });
 

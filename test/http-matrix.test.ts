@@ -32,10 +32,12 @@ import { credentialsOf as matrixCredentials, matrixAccounts } from './security/a
 const OWN = 'hm-own';
 const OTHER = 'hm-other';
 const SIGNS = { [OWN]: { text: 'own sign', brightness: 11 }, [OTHER]: { text: 'other sign', brightness: 22 } };
+const LOOK = { text: 'preset', color: '#123456', brightness: 33, power: true, effect: 'static', speed: 3 };
+const PRESETS = { [OWN]: { ...LOOK, text: 'own preset' }, [OTHER]: { ...LOOK, text: 'other preset' } };
 // Offline: the server vouches for no REST "online" and would take it offline in the middle of the matrix.
 const STATUS = { online: false, shownVersion: 1, firmware: 'hm', width: 32, height: 8 };
 
-// Two worker threads, as `npm start` runs on this machine; the limits out of the way of 1,680 requests.
+// Two worker threads, as `npm start` runs on this machine; the limits out of the way of 2,520 requests.
 const harper = useHarper({
 	config: { threads: { count: 2 } },
 	env: {
@@ -73,6 +75,13 @@ function bodyOf(table: Table, method: Method, form: Form): unknown {
 	}
 	if (table === 'Session') return {};
 	if (table === 'SignStatus') return method === 'PATCH' ? { online: true } : { ...STATUS, shownVersion: 2 };
+	if (table === 'Preset') {
+		const look = { ...LOOK, text: `by the matrix ${++created}` };
+		if (method === 'POST' && form !== 'record') return { id: `hm-new-${created}`, ...look };
+		return method === 'PATCH' ? { text: look.text } : look;
+	}
+	// A history entry, as a client might try to write one: refused whatever it says.
+	if (table === 'SignHistory') return { sign: OWN, version: 1, action: 'change', state: LOOK };
 	if (method === 'POST' && form !== 'record') return { id: `hm-new-${++created}`, text: 'created' };
 	return { text: `by the matrix ${++created}` };
 }
@@ -102,21 +111,28 @@ function send(method: Method, path: string, user: Credentials | null, body: unkn
 	});
 }
 
-type Snapshot = [unknown, unknown];
+type Snapshot = unknown[];
 
+/** Every sign, status and preset, and the two signs' history: what no refused request may change. */
 const snapshot = async (): Promise<Snapshot> => [
 	(await rest(harper, 'GET', '/LedSign/')).body,
 	(await rest(harper, 'GET', '/SignStatus/')).body,
+	(await rest(harper, 'GET', '/Preset/')).body,
+	(await rest(harper, 'GET', `/SignHistory/${OWN}?limit=500`)).body,
+	(await rest(harper, 'GET', `/SignHistory/${OTHER}?limit=500`)).body,
 ];
 
-/** Puts the fixtures back after an allowed write: the two signs and their statuses as they were, nothing else. */
+/** Puts the fixtures back after an allowed write: the two signs, their statuses and presets as they were, nothing else. */
 async function restore(): Promise<void> {
 	const signs = (await rest(harper, 'GET', '/LedSign/')).body as { id: string }[];
 	for (const { id } of signs) if (!(id in SIGNS)) await rest(harper, 'DELETE', `/LedSign/${id}`);
+	const presets = (await rest(harper, 'GET', '/Preset/')).body as { id: string }[];
+	for (const { id } of presets) if (!(id in PRESETS)) await rest(harper, 'DELETE', `/Preset/${id}`);
 	for (const [id, sign] of Object.entries(SIGNS)) {
 		await rest(harper, 'PUT', `/LedSign/${id}`, sign);
 		await rest(harper, 'PUT', `/SignStatus/${id}`, STATUS);
 	}
+	for (const [id, preset] of Object.entries(PRESETS)) await rest(harper, 'PUT', `/Preset/${id}`, preset);
 }
 
 beforeAll(async () => {

@@ -40,6 +40,7 @@ const ANONYMOUS_VIEW = {
 	sign: null,
 	autoLogin: false,
 };
+const READ_ONLY = { read: true, change: false, create: false, delete: false };
 
 async function get(target: ServerInfo, path: string, headers: Record<string, string> = {}): Promise<Response> {
 	return fetch(`${target.httpUrl}${path}`, { headers: { accept: 'application/json', ...headers } });
@@ -73,7 +74,8 @@ describe('/Session over REST', () => {
 			role: 'super_user',
 			may: { read: true, change: true, create: true, delete: true },
 			presets: { read: true, change: true, create: true, delete: true },
-			history: { read: true, change: true, create: true, delete: true },
+			// Only the server writes the history: even an administrator may only read it.
+			history: READ_ONLY,
 			sign: null,
 			autoLogin: false,
 		});
@@ -81,16 +83,22 @@ describe('/Session over REST', () => {
 		expect(await watcher.json()).toMatchObject({
 			username: viewer.username,
 			role: 'marquee_viewer',
-			may: { read: true, change: false, create: false, delete: false },
-			presets: { read: true, change: false, create: false, delete: false },
-			history: { read: true, change: false, create: false, delete: false },
+			may: READ_ONLY,
+			presets: READ_ONLY,
+			history: READ_ONLY,
 		});
 	});
 
 	it('gives a device account its bound sign', async () => {
 		const response = await postSession(server, JSON.stringify(device));
 		expect(response.status).toBe(200);
-		expect(await response.json()).toMatchObject({ username: device.username, role: 'marquee_device', sign: SIGN });
+		expect(await response.json()).toMatchObject({
+			username: device.username,
+			role: 'marquee_device',
+			sign: SIGN,
+			presets: ANONYMOUS_VIEW.presets,
+			history: ANONYMOUS_VIEW.history,
+		});
 	});
 
 	it('refuses a body without a username or password with 422, naming the field', async () => {
@@ -141,7 +149,7 @@ describe('/Session over REST', () => {
 			role: 'marquee_operator',
 			may: { read: true, change: true, create: true, delete: false },
 			presets: { read: true, change: true, create: true, delete: true },
-			history: { read: true, change: false, create: false, delete: false },
+			history: READ_ONLY,
 			sign: null,
 			autoLogin: false,
 		});

@@ -319,8 +319,12 @@ describe('a Harper outside dev mode with authorizeLocal on', () => {
 			expect(read.status).toBe(503);
 			expect(read.body).toMatchObject({ error: expect.stringContaining('authorizeLocal: false') as unknown });
 			expect((await rest(harper, 'PUT', '/LedSign/front', { text: 'x' }, { user })).status).toBe(503);
+			for (const path of ['/Preset/front', '/SignHistory/front', '/SignStatus/front']) {
+				expect((await rest(harper, 'GET', path, undefined, { user })).status, path).toBe(503);
+			}
 		}
 		expect((await sseFirstEvent(harper, '/LedSign/front', null)).status).toBe(503);
+		expect((await sseFirstEvent(harper, '/SignHistory/front', null)).status).toBe(503);
 		expect(harper.log()).toContain('Marquee is refusing requests');
 	});
 

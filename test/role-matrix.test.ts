@@ -45,8 +45,16 @@ async function restOutcome(method: string, path: string, user: Credentials | nul
 	return status >= 200 && status < 300 ? 'ok' : String(status);
 }
 
-/** ok once the stream delivers the record's current state, else the HTTP status. */
-async function sseOutcome(path: string, id: string, user: Credentials | null): Promise<string> {
+/**
+ * ok once the stream delivers `"<key>":"<id>"` (a record's current state; with `trigger`, what it causes), else the
+ * HTTP status.
+ */
+async function sseOutcome(
+	path: string,
+	id: string,
+	user: Credentials | null,
+	{ key = 'id', trigger }: { key?: string; trigger?: () => Promise<unknown> } = {}
+): Promise<string> {
 	const abort = new AbortController();
 	const timer = setTimeout(() => abort.abort(), DEADLINE_MS);
 	try {
@@ -58,9 +66,10 @@ async function sseOutcome(path: string, id: string, user: Credentials | null): P
 		const decoder = new TextDecoder();
 		const reader = response.body!.getReader();
 		let text = '';
+		await trigger?.();
 		for (let read = await reader.read(); !read.done; read = await reader.read()) {
 			text += decoder.decode(read.value, { stream: true });
-			if (text.includes(`"id":"${id}"`)) return 'ok';
+			if (text.includes(`"${key}":"${id}"`)) return 'ok';
 		}
 		return 'stream ended without the record';
 	} finally {
@@ -119,8 +128,16 @@ async function mqttClient(user: Credentials | null, overWebSocket = false): Prom
 	return typeof peer === 'string' ? `connect failed: ${peer}` : peer;
 }
 
-/** ok once a message on `topic` arrives after subscribing (Marquee sends the current state at once), else SUBACK code. */
-async function mqttSubscribeOutcome(user: Credentials | null, topic: string, overWebSocket = false): Promise<string> {
+/**
+ * ok once a message on `topic` arrives after subscribing (Marquee sends the current state at once; a history stream
+ * sends what `trigger` causes), else the SUBACK code.
+ */
+async function mqttSubscribeOutcome(
+	user: Credentials | null,
+	topic: string,
+	overWebSocket = false,
+	trigger?: () => Promise<unknown>
+): Promise<string> {
 	const peer = await mqttClient(user, overWebSocket);
 	if (typeof peer === 'string') return peer;
 	try {
@@ -133,6 +150,7 @@ async function mqttSubscribeOutcome(user: Credentials | null, topic: string, ove
 			throw err;
 		}
 		const prefix = topic.replace('#', '');
+		await trigger?.();
 		await peer.inbox.waitFor((message) => message.topic.startsWith(prefix), `a message on ${topic}`, DEADLINE_MS);
 		return 'ok';
 	} finally {
@@ -159,14 +177,26 @@ async function mqttPublishOutcome(
 // ---- the actions ------------------------------------------------------------------------------------------
 
 /** Which record an action writes, so a refusal can be checked to have changed nothing. */
-const WRITES: Partial<Record<Action, 'LedSign' | 'SignStatus'>> = {
+const WRITES: Partial<Record<Action, 'LedSign' | 'SignStatus' | 'Preset' | 'SignHistory'>> = {
 	restPatchSign: 'LedSign',
 	restDeleteSign: 'LedSign',
 	wsWriteSign: 'LedSign',
 	mqttPublishRetained: 'LedSign',
 	restPutStatus: 'SignStatus',
 	mqttPublishStatus: 'SignStatus',
+	restFlashSign: 'LedSign',
+	restApplyPreset: 'LedSign',
+	restPutPreset: 'Preset',
+	restDeletePreset: 'Preset',
+	mqttPublishPreset: 'Preset',
+	restPutHistory: 'SignHistory',
 };
+
+const LOOK = { text: 'look', color: '#123456', brightness: 40, power: true, effect: 'static', speed: 5 };
+
+/** A change of the sign an actor acts on, made by the admin: what a history stream then sends. */
+const changeSign = (actor: Actor) => (): Promise<unknown> =>
+	rest(server, 'PATCH', `/LedSign/${signFor(actor)}`, { text: fresh('history') });
 
 async function attempt(action: Action, actor: Actor): Promise<string> {
 	const user = credentialsOf(actor);
@@ -208,7 +238,39 @@ async function attempt(action: Action, actor: Actor): Promise<string> {
 			return mqttSubscribeOutcome(user, `SignStatus/${sign}`);
 		case 'mqttPublishStatus':
 			return mqttPublishOutcome(user, `SignStatus/${sign}`, status, true);
+		case 'restFlashSign':
+			return restOutcome('PATCH', `/LedSign/${sign}`, user, { transient: true, text });
+		case 'restApplyPreset':
+			return restOutcome('PATCH', `/LedSign/${sign}`, user, { preset: sign, speed: 1 + (serial % 10) });
+		case 'restGetPreset':
+			return restOutcome('GET', `/Preset/${sign}`, user);
+		case 'restPutPreset':
+			return restOutcome('PUT', `/Preset/${sign}`, user, { ...LOOK, text });
+		case 'restDeletePreset':
+			return restOutcome('DELETE', `/Preset/${await deletablePreset(actor)}`, user);
+		case 'ssePreset':
+			return sseOutcome(`/Preset/${sign}`, sign, user);
+		case 'mqttSubscribePreset':
+			return mqttSubscribeOutcome(user, `Preset/${sign}`);
+		case 'mqttPublishPreset':
+			return mqttPublishOutcome(user, `Preset/${sign}`, { text }, true);
+		case 'restGetHistory':
+			return restOutcome('GET', `/SignHistory/${sign}`, user);
+		case 'sseHistory':
+			return sseOutcome(`/SignHistory/${sign}`, sign, user, { key: 'sign', trigger: changeSign(actor) });
+		case 'mqttSubscribeHistory':
+			return mqttSubscribeOutcome(user, `SignHistory/${sign}/#`, false, changeSign(actor));
+		case 'restPutHistory':
+			return restOutcome('PUT', `/SignHistory/${sign}`, user, { sign, action: 'change', state: LOOK });
 	}
+}
+
+/** A device may only try to delete the preset of its own sign's name; anyone else gets a preset of their own. */
+async function deletablePreset(actor: Actor): Promise<string> {
+	if (actor === 'device' || actor === 'deviceOther' || actor === 'deviceUnbound') return signFor(actor);
+	const id = fresh('rm-doomed-preset');
+	await rest(server, 'PUT', `/Preset/${id}`, LOOK);
+	return id;
 }
 
 /** A device may only try to delete its own sign; anyone else gets a sign of their own to delete. */
@@ -226,6 +288,7 @@ beforeAll(async () => {
 	for (const account of Object.values(accounts)) await addUser(server, account, account.role);
 	await bindDevice(server, accounts.device.username, OWN);
 	for (const id of [OWN, OTHER]) {
+		await rest(server, 'PUT', `/Preset/${id}`, { ...LOOK, text: `preset ${id}` });
 		await rest(server, 'PUT', `/LedSign/${id}`, { text: `sign ${id}` });
 		// Offline: the server vouches for no REST "online" and would take it offline between a refusal's two reads.
 		await rest(server, 'PUT', `/SignStatus/${id}`, {
@@ -249,13 +312,15 @@ describe.each(ACTORS)('%s', (actor) => {
 		const before = table ? await stored(table, target) : undefined;
 		const outcome = await attempt(action, actor);
 		expect(outcome).toBe(EXPECTED[action][actor]);
-		if (table && outcome !== 'ok' && action !== 'restDeleteSign') expect(await stored(table, target)).toEqual(before);
+		const deletes = action === 'restDeleteSign' || action === 'restDeletePreset';
+		if (table && outcome !== 'ok' && !deletes) expect(await stored(table, target)).toEqual(before);
 	});
 });
 
 describe('the bound device', () => {
-	it('never changed or deleted the other sign', async () => {
+	it("never changed or deleted the other sign, or that sign's preset", async () => {
 		expect(await stored('LedSign', OTHER)).toMatchObject({ text: `sign ${OTHER}`, version: 1 });
+		expect(await stored('Preset', OTHER)).toMatchObject({ text: `preset ${OTHER}`, version: 1 });
 		expect(await stored('SignStatus', OTHER)).toMatchObject({ firmware: 'setup' });
 	});
 

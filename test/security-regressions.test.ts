@@ -1,6 +1,6 @@
 /**
  * One regression test per breach the outside security test of issue 11 found on the suite's Harper (each failed
- * on the code before its fix): bulk and query DELETE, the QUERY method, the operations API for accounts that are
+ * on the code before its fix), each extended to the resources added since (Preset, SignHistory): bulk and query DELETE, the QUERY method, the operations API for accounts that are
  * not super users, the connection quota after an SSE stream ends, session fixation, unreadable WebSocket close
  * reasons and MQTT session takeover. Each refused action is checked to have changed nothing. The bounded-memory,
  * password-guessing and dev-mode findings need a Harper of their own (test/bounded-memory.test.ts,
@@ -36,6 +36,11 @@ async function snapshot(table: string): Promise<Rows> {
 	return Object.fromEntries((body as { id: string }[]).map((record) => [record.id, record]));
 }
 
+/** A sign's history as the admin reads it (one page: these tests make far fewer changes). */
+async function historyOf(sign: string): Promise<unknown> {
+	return (await rest(server, 'GET', `/SignHistory/${sign}?limit=500`)).body;
+}
+
 /** What Harper's operations API answers `body` from `user`: the status and the parsed body. */
 const operationAs = (user: Credentials, body: object): Promise<OperationAnswer> => operationAnswer(server, body, user);
 
@@ -49,6 +54,8 @@ beforeAll(async () => {
 		await addUser(server, user, role);
 	}
 	await bindDevice(server, device.username, OWN);
+	const look = { text: 'preset', color: '#ffffff', brightness: 10, power: true, effect: 'static', speed: 1 };
+	expect((await rest(server, 'PUT', `/Preset/sr-preset-${run}`, look)).status).toBe(200);
 	for (const id of SIGNS) {
 		expect((await rest(server, 'PUT', `/LedSign/${id}`, { text: `sign ${id}` })).status).toBe(200);
 		const status = { online: false, shownVersion: 1, firmware: 'sr', width: 32, height: 8 };
@@ -79,14 +86,35 @@ describe('1. collection and query DELETE', () => {
 		expect(await snapshot('LedSign')).toEqual(signs);
 		expect(await snapshot('SignStatus')).toEqual(statuses);
 	});
+
+	// Presets are deleted one at a time only, and the history never through the API: no role gets past the form.
+	const unsupported: [Credentials, string][] = [
+		[server.admin, '/Preset/'],
+		[server.admin, '/Preset/?id=ne=nothing'],
+		[operator, '/Preset/'],
+		[operator, `/SignHistory/${OWN}`],
+		[server.admin, '/SignHistory/'],
+		[server.admin, `/SignHistory/?sign=${OWN}`],
+	];
+
+	it.each(unsupported)('refuses %s DELETE %s with 405, and deletes nothing', async (user, path) => {
+		const [presets, history] = [await snapshot('Preset'), await historyOf(OWN)];
+		const answer = await rest(server, 'DELETE', path, undefined, { user });
+		expect(answer.status).toBe(405);
+		expect(answer.body).toMatchObject({ statusCode: 405, error: expect.any(String) as string });
+		expect(await snapshot('Preset')).toEqual(presets);
+		expect(await historyOf(OWN)).toEqual(history);
+	});
 });
 
 describe('2. the HTTP QUERY method', () => {
 	it.each([device, viewer, operator])('answers %s with 405 and a JSON body, and no sign', async (user) => {
-		const answer = await rest(server, 'QUERY', '/LedSign/', undefined, { user });
-		expect(answer.status).toBe(405);
-		expect(answer.body).toMatchObject({ statusCode: 405, error: expect.stringMatching(/QUERY/) as string });
-		expect(JSON.stringify(answer.body)).not.toContain(OTHER);
+		for (const path of ['/LedSign/', '/Preset/', `/SignHistory/${OTHER}`]) {
+			const answer = await rest(server, 'QUERY', path, undefined, { user });
+			expect(answer.status, path).toBe(405);
+			expect(answer.body).toMatchObject({ statusCode: 405, error: expect.stringMatching(/QUERY/) as string });
+			expect(JSON.stringify(answer.body)).not.toContain(OTHER);
+		}
 	});
 });
 
@@ -96,7 +124,7 @@ describe('3. the operations API', () => {
 		['viewer', viewer],
 		['operator', operator],
 	] as const)('refuses every operation to a %s account, reads, writes and SQL alike', async (_name, user) => {
-		const [signs, statuses] = [await snapshot('LedSign'), await snapshot('SignStatus')];
+		const [signs, statuses, history] = [await snapshot('LedSign'), await snapshot('SignStatus'), await historyOf(OWN)];
 		const operations = [
 			{ operation: 'search_by_value', database: 'data', table: 'LedSign', attribute: 'id', value: '*' },
 			{ operation: 'sql', sql: 'SELECT * FROM data.LedSign' },
@@ -106,6 +134,11 @@ describe('3. the operations API', () => {
 			{ operation: 'update', database: 'data', table: 'LedSign', records: [{ id: OWN, effect: 'explode' }] },
 			{ operation: 'insert', database: 'data', table: 'LedSign', records: [{ id: '../../etc', text: 'x' }] },
 			{ operation: 'sql', sql: `UPDATE data.LedSign SET version = 1 WHERE id = '${OWN}'` },
+			// The history is written by the server alone: a role that may read it may not write it here either.
+			{ operation: 'search_by_value', database: 'data', table: 'SignHistory', attribute: 'sign', value: OWN },
+			{ operation: 'insert', database: 'data', table: 'SignHistory', records: [{ id: `${OWN}/forged`, sign: OWN }] },
+			{ operation: 'sql', sql: `DELETE FROM data.SignHistory WHERE sign = '${OWN}'` },
+			{ operation: 'upsert', database: 'data', table: 'Preset', records: [{ id: `sr-forged-${run}`, text: 'x' }] },
 			{
 				operation: 'insert',
 				database: 'data',
@@ -121,6 +154,7 @@ describe('3. the operations API', () => {
 		}
 		expect(await snapshot('LedSign')).toEqual(signs);
 		expect(await snapshot('SignStatus')).toEqual(statuses);
+		expect(await historyOf(OWN)).toEqual(history);
 	});
 
 	it('still serves the admin', async () => {
@@ -204,6 +238,9 @@ describe('8. WebSocket refusals', () => {
 			[`/LedSign/${OTHER}`, device],
 			['/LedSign/', device],
 			['/SignStatus/', device],
+			['/Preset/', device],
+			[`/SignHistory/${OWN}`, device],
+			[`/SignHistory/${OWN}`, null],
 		] as const) {
 			const { body } = await rest(server, 'GET', path, undefined, { user });
 			const { code, reason } = await closeOf(path, user);

@@ -5,13 +5,27 @@ import {
 	applyChange,
 	checkChange,
 	checkSignId,
+	decidePresetWrite,
 	decideWrite,
+	flashOf,
 	orderingOf,
+	presetNamed,
 	shouldShow,
 	shownChangeOf,
+	transientMessage,
 	type LedSignRecord,
 	type ShownChange,
 } from '../src/shared/sign-rules.ts';
+import {
+	HISTORY_RULES,
+	checkHistoryQuery,
+	entryPosition,
+	historyEntry,
+	historyPage,
+	pageRange,
+	revertChange,
+	type HistoryEntry,
+} from '../src/shared/history.ts';
 
 const NOW = new Date('2026-01-02T03:04:05.000Z');
 const stored: LedSignRecord = {
@@ -233,5 +247,175 @@ describe('the device rule (shouldShow)', () => {
 		expect(shownChangeOf({ ...stored, commitTime: T })).toEqual({ version: 4, commitTime: T });
 		expect(shownChangeOf(stored)).toEqual({ version: 4 });
 		expect(shownChangeOf(JSON.parse('{"version":2,"commitTime":null}') as LedSignRecord)).toEqual({ version: 2 });
+	});
+});
+
+describe('flashes', () => {
+	it('are asked for with "transient": true only; the rest is the change to check', () => {
+		expect(flashOf({ transient: true, text: 'Fire drill' })).toEqual({ text: 'Fire drill' });
+		expect(flashOf({ transient: false, text: 'x' })).toBeUndefined();
+		expect(flashOf({ transient: 'true' })).toBeUndefined();
+		expect(flashOf({ text: 'x' })).toBeUndefined();
+		expect(flashOf(['transient'])).toBeUndefined();
+	});
+
+	it('keep a "__proto__" key a field (refused as unknown), not a prototype', () => {
+		const flash = flashOf(JSON.parse('{"transient":true,"__proto__":{"polluted":1}}'));
+		expect(Object.getPrototypeOf(flash)).toBe(Object.prototype);
+		expect(errorsOf(flash)).toHaveProperty('__proto__');
+	});
+
+	it('are refused in a stored change, naming transient and saying how to flash', () => {
+		expect(errorsOf({ transient: true, text: 'x' }).transient).toMatch(/never stored: send it with PATCH/);
+		expect(errorsOf({ transient: false }).transient).toMatch(/must be true.*\(got false\)/);
+	});
+
+	it('deliver the whole look with the stored version and time, marked transient', () => {
+		const accepted = { ...stored, text: 'Flash', version: 5, updatedAt: NOW.toISOString() };
+		expect(transientMessage(accepted, stored)).toEqual({ ...stored, text: 'Flash', transient: true });
+	});
+});
+
+describe('presets', () => {
+	const look = { text: 'OPEN', color: '#00ff00', brightness: 70, power: true, effect: 'static', speed: 4 } as const;
+	const presets = new Map([['open', look]]);
+
+	it('are full looks: a replace must give every field, and a merge may give some', () => {
+		const partial = decidePresetWrite('open', undefined, { text: 'x' }, 'replace', NOW);
+		expect(partial).toMatchObject({ ok: false, reason: 'invalid' });
+		expect(Object.keys(partial.ok ? {} : partial.errors).sort()).toEqual([
+			'brightness',
+			'color',
+			'effect',
+			'power',
+			'speed',
+		]);
+		const created = decidePresetWrite('open', undefined, { ...look, color: '#00FF00' }, 'create', NOW);
+		expect(created).toEqual({ ok: true, record: { id: 'open', ...look, version: 1, updatedAt: NOW.toISOString() } });
+		const merged = decidePresetWrite('open', created.ok ? created.record : undefined, { speed: 9 }, 'merge', NOW);
+		expect(merged.ok && merged.record).toMatchObject({ ...look, speed: 9, version: 2 });
+		expect(decidePresetWrite('open', undefined, { speed: 9 }, 'merge', NOW)).toMatchObject({ ok: false });
+	});
+
+	it('are checked by the sign rules, with their own noun, and never flashed or applied to each other', () => {
+		const decision = decidePresetWrite(
+			'open',
+			undefined,
+			{ ...look, brightness: 101, preset: 'x', id: 'y' },
+			'replace'
+		);
+		expect(decision.ok ? {} : decision.errors).toEqual({
+			brightness: 'must be an integer from 0 to 100 (got 101)',
+			preset: expect.stringMatching(/is not a preset field/) as string,
+			id: 'must match the preset being written ("open") or be left out',
+		});
+		const flash = decidePresetWrite('open', undefined, { ...look, transient: true }, 'replace');
+		expect(flash.ok ? {} : flash.errors.transient).toMatch(/never flashed/);
+		expect(decidePresetWrite('a/b', undefined, look, 'replace')).toMatchObject({ errors: { id: expect.any(String) } });
+	});
+
+	it('are applied to a sign in one change: the preset look, overridden by the change, one version more', () => {
+		const decision = decideWrite('lobby', stored, { preset: 'open', speed: 1 }, 'merge', NOW, { presets });
+		expect(decision).toEqual({
+			ok: true,
+			record: { id: 'lobby', ...look, speed: 1, version: 5, updatedAt: NOW.toISOString() },
+		});
+		const created = decideWrite('new', undefined, { preset: 'open' }, 'create', NOW, { presets });
+		expect(created.ok && created.record).toMatchObject({ ...look, version: 1 });
+	});
+
+	it('that do not exist, or are no preset id, are refused naming preset', () => {
+		expect(decideWrite('lobby', stored, { preset: 'shut' }, 'merge', NOW, { presets })).toEqual({
+			ok: false,
+			reason: 'unresolved',
+			errors: { preset: 'there is no preset "shut"' },
+		});
+		expect(decideWrite('lobby', stored, { preset: 'open' }, 'merge', NOW)).toMatchObject({ reason: 'unresolved' });
+		for (const preset of [3, '', 'a/b', null]) {
+			const refused = decideWrite('lobby', stored, { preset }, 'merge', NOW, { presets });
+			expect(refused).toMatchObject({ ok: false, reason: 'invalid', errors: { preset: expect.any(String) } });
+		}
+	});
+
+	it('are named for the server to read first only when the name could be a preset', () => {
+		expect(presetNamed({ preset: 'open', text: 'x' })).toBe('open');
+		expect(presetNamed({ preset: '../x' })).toBeUndefined();
+		expect(presetNamed({ preset: 3 })).toBeUndefined();
+		expect(presetNamed('open')).toBeUndefined();
+	});
+});
+
+describe('history entries', () => {
+	const after = { ...stored, text: 'after', version: 5, updatedAt: NOW.toISOString() };
+	const facts = { sign: 'lobby', position: entryPosition(1795940000000.1235, 'ab12'), now: NOW, user: 'alice' };
+
+	it('are ordered, as text, by commit time down to the microsecond', () => {
+		const times = [1795940000000, 1795940000000.001, 1795940000000.0021, 1795940000001, 1795949999999.999];
+		const positions = times.map((time) => entryPosition(time, 'zzzz'));
+		expect([...positions].sort()).toEqual(positions);
+		expect(new Set(positions).size).toBe(times.length);
+		expect(entryPosition(1795940000000.125, 'ab12')).toBe('01795940000000125000-ab12');
+	});
+
+	it('say what a change did: create, change or delete, with the look after it (before it, for a delete)', () => {
+		const base = { ...facts, protocol: 'mqtt' as const };
+		expect(historyEntry({ ...base, before: undefined, after: stored })).toMatchObject({ action: 'create', version: 4 });
+		expect(historyEntry({ ...base, before: stored, after, preset: 'open' })).toEqual({
+			id: `lobby/${facts.position}`,
+			sign: 'lobby',
+			version: 5,
+			at: NOW.toISOString(),
+			user: 'alice',
+			protocol: 'mqtt',
+			action: 'change',
+			preset: 'open',
+			state: { text: 'after', color: '#00ff00', brightness: 80, power: true, effect: 'scroll', speed: 7 },
+		});
+		const later = new Date('2026-02-01T00:00:00.000Z');
+		expect(historyEntry({ ...base, now: later, before: after, after: undefined })).toMatchObject({
+			action: 'delete',
+			version: 5,
+			at: later.toISOString(),
+			state: { text: 'after' },
+		});
+		expect(historyEntry({ ...base, before: undefined, after: undefined })).toBeUndefined();
+	});
+
+	it('are paged by a checked query: limit within the rules, before a cursor, nothing else', () => {
+		expect(checkHistoryQuery([])).toEqual({ ok: true, value: { limit: HISTORY_RULES.defaultLimit } });
+		const cursor = entryPosition(1795940000000, 'abcd');
+		expect(
+			checkHistoryQuery([
+				['limit', '5'],
+				['before', cursor],
+			])
+		).toEqual({ ok: true, value: { limit: 5, before: cursor } });
+		const bad = checkHistoryQuery([
+			['limit', '0'],
+			['before', 'x'],
+			['order', 'asc'],
+		]);
+		expect(bad.ok ? [] : Object.keys(bad.errors)).toEqual(['limit', 'before', 'order']);
+		expect(checkHistoryQuery([['limit', String(HISTORY_RULES.maxLimit + 1)]]).ok).toBe(false);
+	});
+
+	it("read one sign's id range, and answer a cursor only when there is more", () => {
+		expect(pageRange('lobby', { limit: 3 })).toEqual({ from: 'lobby/', to: 'lobby0' });
+		expect(pageRange('lobby', { limit: 3, before: 'p' })).toEqual({ from: 'lobby/', to: 'lobby/p' });
+		// 'lobby-2/...' sorts before 'lobby/' and 'lobbyx/...' after 'lobby0': neither is in the range.
+		expect(['lobby-2/x' < 'lobby/', 'lobbyx/x' > 'lobby0']).toEqual([true, true]);
+		const entry = (position: string): HistoryEntry => ({
+			...historyEntry({ ...facts, position, protocol: 'rest', before: stored, after })!,
+			id: `lobby/${position}`,
+		});
+		const read = ['c', 'b', 'a'].map(entry);
+		expect(historyPage('lobby', read, { limit: 2 })).toEqual({ sign: 'lobby', entries: read.slice(0, 2), next: 'b' });
+		expect(historyPage('lobby', read, { limit: 3 }).next).toBeNull();
+	});
+
+	it('are reverted by an ordinary compare-and-set change of their look', () => {
+		const entry = historyEntry({ ...facts, protocol: 'rest', before: stored, after })!;
+		expect(revertChange(entry, 9)).toEqual({ ...entry.state, version: 9 });
+		expect(checkChange(revertChange(entry, 9), 'lobby').ok).toBe(true);
 	});
 });

@@ -6,7 +6,7 @@
  *   REST PUT              put()       full replace: missing fields take their defaults
  *   REST PATCH            patch()     merge; with "transient": true a flash (checked, delivered, not stored)
  *   REST POST /Table/     post()      create a new record (409 if the id is taken), where the rules allow it
- *   REST DELETE           delete()    remove the record
+ *   REST DELETE           delete()    remove the record (each record of a bulk delete, where allowed, one at a time)
  *   MQTT retained         put()       merge: MQTT has no PATCH, so a client can send just the fields it changes
  *   MQTT empty retained   delete()    refused: a stray empty publish must not wipe a record
  *   MQTT last will        put()       a retained publish, unless stale (the table's `will` rule decides, if it has one)
@@ -14,6 +14,10 @@
  *   WebSocket message     connect()   each one a patch() by the same client (a flash too); refusals come back on it
  *   subscribe / SSE       subscribe() the current record first, then every change
  *   REST GET              get()
+ *
+ * Every accepted change is committed through commit-change.ts (one change per record at a time, with the table's
+ * journal entry when it keeps one: LedSign's history). A change may name what the rules need read first (a sign
+ * change's preset: `resolve`).
  *
  * Who may call which edge is decided before it runs, by the gate the resource is wrapped in (src/access/gate.ts,
  * applied in resources.ts). The edges call admission (src/admission/admit.ts) for the abuse limits: message size,

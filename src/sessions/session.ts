@@ -13,7 +13,7 @@
  * The password travels only in the POST body, and nothing here puts it into a message, an error or a log.
  */
 import { Resource, type User } from 'harperdb';
-import { ANONYMOUS, type SessionView } from '../shared/session-view.ts';
+import { ANONYMOUS, NOTHING, type Capabilities, type SessionView } from '../shared/session-view.ts';
 import { capabilitiesFor } from '../harper/capabilities.ts';
 import { admitLogin, BAD_CREDENTIALS, countFailedLogin } from '../admission/admit.ts';
 import { ACCESS } from '../access/access.ts';
@@ -72,6 +72,11 @@ function requiredText(body: unknown, field: 'username' | 'password', missing: Re
 	return '';
 }
 
+/** Only the server writes the history, whatever a role says: a client may read it at most. */
+function readOnly(may: Capabilities): Capabilities {
+	return { ...NOTHING, read: may.read };
+}
+
 async function viewOf(user: User | undefined, autoLogin: boolean): Promise<SessionView> {
 	if (!user) return ANONYMOUS;
 	const role = user.role?.role ?? null;
@@ -80,7 +85,7 @@ async function viewOf(user: User | undefined, autoLogin: boolean): Promise<Sessi
 		role,
 		may: capabilitiesFor(user.role?.permission, ACCESS.LedSign.name),
 		presets: capabilitiesFor(user.role?.permission, ACCESS.Preset.name),
-		history: capabilitiesFor(user.role?.permission, ACCESS.SignHistory.name),
+		history: readOnly(capabilitiesFor(user.role?.permission, ACCESS.SignHistory.name)),
 		// A device account's bound sign; boundSign answers undefined for every other account.
 		sign: (await boundSign(accountOf(user))) ?? null,
 		autoLogin,

@@ -51,7 +51,8 @@ export const HISTORY_RULES = Object.freeze({ defaultLimit: 50, maxLimit: 500 });
  * An entry's position in its sign's history: the change's commit time (ms since 1970, fractional) as 20 digits, so
  * that positions sort as text in commit order, then a short random tag so two nodes committing one sign's changes at
  * the same instant keep both entries. A sign's changes commit at strictly increasing times, each at least a
- * microsecond after the one before (src/edges/commit-change.ts), which 6 decimals tell apart.
+ * microsecond after the one before (src/edges/commit-change.ts), which 6 decimals tell apart (toFixed rounds the same
+ * double the same way every time, and never puts a later time before an earlier one).
  */
 export function entryPosition(committedAt: number, tag: string): string {
 	return `${committedAt.toFixed(6).replace('.', '').padStart(20, '0')}-${tag}`;

@@ -1,6 +1,6 @@
 /**
  * What `/Session` answers (src/sessions/session.ts), shared with the panel: who is signed in and what they may do
- * with signs. The panel shows only the controls the user may use; the server still checks every request.
+ * with signs, presets and history. The panel shows only the controls the user may use; the server still checks every request.
  */
 
 export interface Capabilities {
@@ -18,9 +18,9 @@ export interface SessionView {
 	role: string | null;
 	/** What the user may do with signs (the LedSign table). */
 	may: Capabilities;
-	/** What the user may do with presets (the Preset table). */
+	/** What the user may do with presets (the Preset table); applying one to a sign needs `read` and `may.change`. */
 	presets: Capabilities;
-	/** What the user may do with the signs' history (SignHistory: only ever read; the server writes it). */
+	/** What the user may do with the signs' history (SignHistory): `read` at most, since only the server writes it. */
 	history: Capabilities;
 	/** A device account's bound sign (DeviceAccount table); null for everyone else. */
 	sign: string | null;

@@ -38,7 +38,7 @@ export const FORM_TITLES: Record<Form, string> = {
 	table: '`/T`',
 };
 
-export const TABLES = ['LedSign', 'SignStatus', 'SignRules', 'Session'] as const;
+export const TABLES = ['LedSign', 'SignStatus', 'Preset', 'SignHistory', 'SignRules', 'Session'] as const;
 export type Table = (typeof TABLES)[number];
 
 /** Every kind of account of the role matrix: an administrator, an operator, a viewer, and devices. */
@@ -64,19 +64,39 @@ const TABLE_METHODS = {
 const ACTIONS: Record<Table, Partial<Record<Method, Partial<Record<Form, Action>>>>> = {
 	LedSign: { ...TABLE_METHODS, POST: { record: 'create', collection: 'create' } },
 	SignStatus: TABLE_METHODS,
+	// Like a sign, but deleted one at a time only.
+	Preset: { ...TABLE_METHODS, POST: { record: 'create', collection: 'create' }, DELETE: { record: 'delete' } },
+	// One sign's page, or a stream of one sign's (or every sign's) new entries; no writes at all.
+	SignHistory: {
+		GET: { record: 'read' },
+		HEAD: { record: 'read' },
+		SSE: { record: 'read', collection: 'read' },
+	},
 	SignRules: { GET: READ_ANY_FORM, HEAD: READ_ANY_FORM },
 	Session: { GET: { table: 'read' }, HEAD: { table: 'read' }, POST: { table: 'create' }, DELETE: { table: 'delete' } },
 };
 
+type DataTable = 'LedSign' | 'SignStatus' | 'Preset' | 'SignHistory';
+
 /** The shipped roles' permissions, as roles.yaml grants them (an administrator may do everything). */
-const ROLES: Record<'operator' | 'viewer' | 'device', Record<'LedSign' | 'SignStatus', readonly Action[]>> = {
-	operator: { LedSign: ['read', 'create', 'update'], SignStatus: ['read'] },
-	viewer: { LedSign: ['read'], SignStatus: ['read'] },
-	device: { LedSign: ['read'], SignStatus: ['create', 'update'] },
+const ROLES: Record<'operator' | 'viewer' | 'device', Record<DataTable, readonly Action[]>> = {
+	operator: {
+		LedSign: ['read', 'create', 'update'],
+		SignStatus: ['read'],
+		Preset: ['read', 'create', 'update', 'delete'],
+		SignHistory: ['read'],
+	},
+	viewer: { LedSign: ['read'], SignStatus: ['read'], Preset: ['read'], SignHistory: ['read'] },
+	device: { LedSign: ['read'], SignStatus: ['create', 'update'], Preset: [], SignHistory: [] },
 };
 
 /** A device account, on its own sign, may read its LedSign and write its SignStatus; nothing else anywhere. */
-const DEVICE_OWN: Record<'LedSign' | 'SignStatus', readonly Action[]> = { LedSign: ['read'], SignStatus: ['update'] };
+const DEVICE_OWN: Record<DataTable, readonly Action[]> = {
+	LedSign: ['read'],
+	SignStatus: ['update'],
+	Preset: [],
+	SignHistory: [],
+};
 
 /** What a request that passes the gate gets back, by method (the fixtures make these deterministic). */
 function success(table: Table, method: Method, form: Form): string {

@@ -38,6 +38,18 @@ export const ACTIONS = [
 	'restPutStatus',
 	'mqttSubscribeStatus',
 	'mqttPublishStatus',
+	'restFlashSign',
+	'restApplyPreset',
+	'restGetPreset',
+	'restPutPreset',
+	'restDeletePreset',
+	'ssePreset',
+	'mqttSubscribePreset',
+	'mqttPublishPreset',
+	'restGetHistory',
+	'sseHistory',
+	'mqttSubscribeHistory',
+	'restPutHistory',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -59,6 +71,18 @@ export const ACTION_TITLES: Record<Action, string> = {
 	restPutStatus: 'REST `PUT /SignStatus/<id>`',
 	mqttSubscribeStatus: 'MQTT subscribe `SignStatus/<id>`',
 	mqttPublishStatus: 'MQTT publish `SignStatus/<id>`, retained',
+	restFlashSign: 'REST `PATCH /LedSign/<id>` with `"transient": true` (a flash)',
+	restApplyPreset: 'REST `PATCH /LedSign/<id>` with `"preset"` (apply a preset)',
+	restGetPreset: 'REST `GET /Preset/<id>`',
+	restPutPreset: 'REST `PUT /Preset/<id>`',
+	restDeletePreset: 'REST `DELETE /Preset/<id>`',
+	ssePreset: 'SSE `/Preset/<id>`',
+	mqttSubscribePreset: 'MQTT subscribe `Preset/<id>`',
+	mqttPublishPreset: 'MQTT publish `Preset/<id>`, retained',
+	restGetHistory: 'REST `GET /SignHistory/<id>`',
+	sseHistory: 'SSE `/SignHistory/<id>`: new entries',
+	mqttSubscribeHistory: 'MQTT subscribe `SignHistory/<id>/#`: new entries',
+	restPutHistory: 'REST `PUT /SignHistory/<id>` (any write)',
 };
 
 const OK = 'ok';
@@ -87,6 +111,19 @@ export const EXPECTED: Record<Action, Record<Actor, string>> = {
 	restPutStatus: row(OK, '403', '403', OK, '403', '403', '401'),
 	mqttSubscribeStatus: row(OK, OK, OK, '0x87', '0x87', '0x87', NO_MQTT),
 	mqttPublishStatus: row(OK, '0x87', '0x87', OK, '0x87', '0x87', NO_MQTT),
+	restFlashSign: row(OK, OK, '403', '403', '403', '403', '401'),
+	restApplyPreset: row(OK, OK, '403', '403', '403', '403', '401'),
+	restGetPreset: row(OK, OK, OK, '403', '403', '403', '401'),
+	restPutPreset: row(OK, OK, '403', '403', '403', '403', '401'),
+	restDeletePreset: row(OK, OK, '403', '403', '403', '403', '401'),
+	ssePreset: row(OK, OK, OK, '403', '403', '403', '401'),
+	mqttSubscribePreset: row(OK, OK, OK, '0x87', '0x87', '0x87', NO_MQTT),
+	mqttPublishPreset: row(OK, OK, '0x87', '0x87', '0x87', '0x87', NO_MQTT),
+	restGetHistory: row(OK, OK, OK, '403', '403', '403', '401'),
+	sseHistory: row(OK, OK, OK, '403', '403', '403', '401'),
+	mqttSubscribeHistory: row(OK, OK, OK, '0x87', '0x87', '0x87', NO_MQTT),
+	// Only the server writes history: refused before anyone's role is looked at, so anonymously too.
+	restPutHistory: row('405', '405', '405', '405', '405', '405', '405'),
 };
 
 /** The Markdown table docs/security.md carries between its role-matrix markers. */
