@@ -243,11 +243,14 @@ describe('paging', () => {
 describe('the live stream of new entries', () => {
 	const id = 'hist-live';
 
-	it('sends each new entry over SSE, WebSocket and MQTT (SignHistory/<sign>/#), and nothing of other signs', async () => {
+	it('sends each new entry over SSE, WebSocket and MQTT (SignHistory/<sign>/# and /+), and nothing of other signs', async () => {
 		expect((await rest(harper, 'PUT', `/LedSign/${id}`, LOOK)).status).toBe(200);
 		const sse = await ssePeer(harper, `/SignHistory/${id}`, viewer);
 		const socket = await wsPeer(harper, `/SignHistory/${id}`, operator);
 		const mqtt = await mqttPeer(harper, { user: viewer, subscribe: [`SignHistory/${id}/#`] });
+		const children = await mqttPeer(harper, { user: viewer, subscribe: [`SignHistory/${id}/+`] });
+		const everySign = await mqttPeer(harper, { user: viewer, subscribe: ['SignHistory/#'] });
+		const everySignSse = await ssePeer(harper, '/SignHistory/', viewer);
 		try {
 			expect((await rest(harper, 'PATCH', '/LedSign/hist-protocols-other', LOOK)).status).toBe(200);
 			for (const text of ['live 1', 'live 2']) {
@@ -267,6 +270,17 @@ describe('the live stream of new entries', () => {
 			}
 			const mqttTopics = mqtt.inbox.received.map((message) => message.topic);
 			expect(mqttTopics).toEqual([`SignHistory/${first?.id}`, `SignHistory/${second?.id}`]);
+			await children.inbox.waitFor((message) => isEntry(second)(message.json), `MQTT (+): ${second?.id}`);
+			expect(children.inbox.received.map((message) => message.topic)).toEqual(mqttTopics);
+			// Every sign's stream has the other sign's entry as well as this one's.
+			const signOf = (value: unknown): unknown => (value as { sign?: unknown } | undefined)?.sign;
+			for (const sign of ['hist-protocols-other', id]) {
+				await everySign.inbox.waitFor((message) => signOf(message.json) === sign, `SignHistory/#: ${sign}`);
+				await everySignSse.inbox.waitFor(
+					(event) => signOf((event as { value?: unknown }).value) === sign,
+					`SSE /SignHistory/: ${sign}`
+				);
+			}
 			const sseEntries = sse.inbox.received.map((event) => (event as { value?: HistoryEntry }).value?.id);
 			expect(sseEntries).toEqual([first?.id, second?.id]);
 			expect(socket.inbox.received).toHaveLength(2);
@@ -274,6 +288,9 @@ describe('the live stream of new entries', () => {
 			sse.close();
 			await socket.close();
 			await mqtt.close();
+			await children.close();
+			await everySign.close();
+			everySignSse.close();
 		}
 	});
 
