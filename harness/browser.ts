@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { basicAuth, type ServerInfo } from './clients.ts';
+import { basicAuth, type Credentials, type ServerInfo } from './clients.ts';
 
 /**
  * Screenshots and measurements. Outside the project by default: Harper serves the project folder as the app,
@@ -43,13 +43,23 @@ export interface PanelPage {
 	problems: string[];
 }
 
-/** A browser context logged in as the server's admin (HTTP Basic on every request, the stream included). */
-export function loggedInContext(browser: Browser, server: ServerInfo, width = 1280): Promise<BrowserContext> {
+/** A browser context logged in as `user` (the server's admin unless told): HTTP Basic on every request, streams too. */
+export function contextAs(
+	browser: Browser,
+	server: ServerInfo,
+	user: Credentials = server.admin,
+	viewport: { width: number; height: number } = { width: 1280, height: 900 }
+): Promise<BrowserContext> {
 	return browser.newContext({
 		baseURL: server.httpUrl,
-		viewport: { width, height: 900 },
-		extraHTTPHeaders: { authorization: basicAuth(server.admin) },
+		viewport,
+		extraHTTPHeaders: { authorization: basicAuth(user) },
 	});
+}
+
+/** A browser context logged in as the server's admin, `width` wide. */
+export function loggedInContext(browser: Browser, server: ServerInfo, width = 1280): Promise<BrowserContext> {
+	return contextAs(browser, server, server.admin, { width, height: 900 });
 }
 
 export async function openPanel(context: BrowserContext, path = '/'): Promise<PanelPage> {

@@ -1,5 +1,7 @@
 /** What the panel's browser tests ask of a page: focus by keyboard, whether a thing is in view, the overflow. */
 import type { Page } from 'playwright-core';
+import { expect } from 'vitest';
+import type { PanelPage } from './browser.ts';
 
 export const isFocused = (page: Page, selector: string): Promise<boolean> =>
 	page.evaluate((wanted) => document.activeElement?.matches(wanted) ?? false, selector);
@@ -34,3 +36,13 @@ export const inView = (page: Page, selector: string): Promise<boolean> =>
 		const box = found.getBoundingClientRect();
 		return box.width > 0 && box.height > 0 && box.top >= 0 && box.bottom <= window.innerHeight;
 	}, selector);
+
+/**
+ * Closes `pages`, then fails on any console error or exception one of them produced that `expected` does not
+ * match. All are closed first, so a failing check leaves no page (and no stream of it) open for the next test.
+ */
+export async function closePages(pages: PanelPage[], expected: RegExp | undefined): Promise<void> {
+	for (const { page } of pages) await page.close();
+	const unexpected = pages.flatMap(({ problems }) => problems.filter((problem) => !expected?.test(problem)));
+	expect(unexpected, 'console errors in the page').toEqual([]);
+}

@@ -24,7 +24,6 @@ import {
 	type MqttPeer,
 	type ServerInfo,
 } from '../harness/clients.ts';
-import { withDeadline } from '../harness/deadline.ts';
 import { PROJECT } from '../harness/harper.ts';
 import { subackCodes, subackReason } from '../harness/mqtt-codes.ts';
 import { useHarper } from '../harness/use-harper.ts';
@@ -165,13 +164,9 @@ describe('changes made by the server itself, on every thread', () => {
 		const ordered = await rest(harper, 'PUT', '/CrossThreadBurst/hist-server', { sign: id, writes });
 		expect(ordered.status).toBeLessThan(300);
 		const final = 1 + THREADS * writes;
-		await withDeadline(
-			(async (): Promise<void> => {
-				while ((await sign(id)).version < final) await new Promise((resume) => setTimeout(resume, 100));
-			})(),
-			30_000,
-			`version ${final}`
-		);
+		await expect
+			.poll(async () => (await sign(id)).version, { timeout: 30_000, message: `version ${final}` })
+			.toBe(final);
 		const entries = await allEntries(harper, id);
 		expect(entries).toHaveLength(final);
 		const byServer = entries.filter((entry) => entry.protocol === 'server');
@@ -354,13 +349,9 @@ describe('concurrent changes', () => {
 				),
 			]);
 			const final = 1 + TOTAL;
-			await withDeadline(
-				(async (): Promise<void> => {
-					while ((await sign(id)).version < final) await new Promise((resume) => setTimeout(resume, 100));
-				})(),
-				30_000,
-				`version ${final}`
-			);
+			await expect
+				.poll(async () => (await sign(id)).version, { timeout: 30_000, message: `version ${final}` })
+				.toBe(final);
 			const entries = await allEntries(harper, id);
 			expect(entries).toHaveLength(final);
 			const versions = entries.map((entry) => entry.version);

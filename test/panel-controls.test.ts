@@ -9,12 +9,20 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SIGN_RULES, type LedSignRecord, type SignStatusRecord } from '../src/shared/sign-rules.ts';
-import { launchBrowser, openPanel, saveArtifact, screenshot, type PanelPage } from '../harness/browser.ts';
-import { basicAuth, mqttPeer, mqttPublish, rest, type Credentials, type MqttPeer } from '../harness/clients.ts';
+import {
+	contextAs as browserContextAs,
+	launchBrowser,
+	openPanel,
+	saveArtifact,
+	screenshot,
+	type PanelPage,
+} from '../harness/browser.ts';
+import { mqttPeer, mqttPublish, rest, type Credentials, type MqttPeer } from '../harness/clients.ts';
 import { startSimulator, type SimulatorProcess } from '../harness/simulator.ts';
+import { putSign as putSignOn, storedSign } from '../harness/sign-records.ts';
 import { useHarper } from '../harness/use-harper.ts';
 import { addUser } from '../harness/users.ts';
-import { inView, isFocused, overflow, showsFocus, tabTo } from '../harness/panel-pages.ts';
+import { closePages, inView, isFocused, overflow, showsFocus, tabTo } from '../harness/panel-pages.ts';
 
 const harper = useHarper();
 const run = Math.random().toString(36).slice(2, 8);
@@ -37,11 +45,7 @@ let expectedProblems: RegExp | undefined;
 
 /** A browser context signed in as `user` by HTTP Basic on every request (the stream included). */
 async function contextAs(user: Credentials, width = 1280, height = 900): Promise<BrowserContext> {
-	const context = await browser.newContext({
-		baseURL: harper.httpUrl,
-		viewport: { width, height },
-		extraHTTPHeaders: { authorization: basicAuth(user) },
-	});
+	const context = await browserContextAs(browser, harper, user, { width, height });
 	contexts.push(context);
 	return context;
 }
@@ -52,15 +56,9 @@ async function panel(context: BrowserContext, path: string): Promise<Page> {
 	return opening.page;
 }
 
-async function putSign(id: string, change: object): Promise<LedSignRecord> {
-	const { status, body } = await rest(harper, 'PUT', `/LedSign/${id}`, change);
-	expect(status).toBe(200);
-	return body as LedSignRecord;
-}
+const putSign = (id: string, change: object): Promise<LedSignRecord> => putSignOn(harper, id, change);
 
-async function stored(id: string): Promise<LedSignRecord> {
-	return (await rest(harper, 'GET', `/LedSign/${id}`)).body as LedSignRecord;
-}
+const stored = (id: string): Promise<LedSignRecord> => storedSign(harper, id);
 
 /** Every request the page makes that could change something, in the order it made them. */
 function recordWrites(page: Page): { method: string; path: string; body: unknown }[] {
@@ -90,12 +88,9 @@ beforeAll(async () => {
 });
 
 afterEach(async () => {
-	for (const { page, problems } of opened.splice(0)) {
-		const unexpected = problems.filter((problem) => !expectedProblems?.test(problem));
-		expect(unexpected, 'console errors in the page').toEqual([]);
-		await page.close();
-	}
+	const expected = expectedProblems;
 	expectedProblems = undefined;
+	await closePages(opened.splice(0), expected);
 	for (const simulator of simulators.splice(0)) await simulator.kill('SIGTERM');
 	for (const peer of peers.splice(0)) await peer.close();
 });

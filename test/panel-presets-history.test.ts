@@ -15,10 +15,17 @@ import {
 	type SignSettings,
 } from '../src/shared/sign-rules.ts';
 import type { HistoryPage } from '../src/shared/history.ts';
-import { launchBrowser, openPanel, screenshot, type PanelPage } from '../harness/browser.ts';
-import { basicAuth, mqttPeer, mqttPublish, rest, wsPeer, type Credentials } from '../harness/clients.ts';
-import { inView, overflow, showsFocus, tabTo } from '../harness/panel-pages.ts';
+import {
+	contextAs as browserContextAs,
+	launchBrowser,
+	openPanel,
+	screenshot,
+	type PanelPage,
+} from '../harness/browser.ts';
+import { mqttPeer, mqttPublish, rest, wsPeer, type Credentials } from '../harness/clients.ts';
+import { closePages, inView, overflow, showsFocus, tabTo } from '../harness/panel-pages.ts';
 import { startSimulator, type SimulatorProcess } from '../harness/simulator.ts';
+import { putSign as putSignOn, storedSign } from '../harness/sign-records.ts';
 import { useHarper } from '../harness/use-harper.ts';
 import { addUser } from '../harness/users.ts';
 
@@ -36,11 +43,7 @@ const simulators: SimulatorProcess[] = [];
 let expectedProblems: RegExp | undefined;
 
 async function contextAs(user: Credentials, width = 1280, height = 900): Promise<BrowserContext> {
-	const context = await browser.newContext({
-		baseURL: harper.httpUrl,
-		viewport: { width, height },
-		extraHTTPHeaders: { authorization: basicAuth(user) },
-	});
+	const context = await browserContextAs(browser, harper, user, { width, height });
 	contexts.push(context);
 	return context;
 }
@@ -51,11 +54,7 @@ async function panel(user: Credentials, path: string, width?: number): Promise<P
 	return opening.page;
 }
 
-async function putSign(id: string, change: Partial<SignSettings>): Promise<LedSignRecord> {
-	const { status, body } = await rest(harper, 'PUT', `/LedSign/${id}`, change);
-	expect(status).toBe(200);
-	return body as LedSignRecord;
-}
+const putSign = (id: string, change: object): Promise<LedSignRecord> => putSignOn(harper, id, change);
 
 async function putPreset(id: string, look: Partial<SignSettings>): Promise<PresetRecord> {
 	const { status, body } = await rest(harper, 'PUT', `/Preset/${id}`, { ...DEFAULT_SETTINGS, ...look });
@@ -63,9 +62,7 @@ async function putPreset(id: string, look: Partial<SignSettings>): Promise<Prese
 	return body as PresetRecord;
 }
 
-async function stored(id: string): Promise<LedSignRecord> {
-	return (await rest(harper, 'GET', `/LedSign/${id}`)).body as LedSignRecord;
-}
+const stored = (id: string): Promise<LedSignRecord> => storedSign(harper, id);
 
 async function history(id: string): Promise<HistoryPage> {
 	const { status, body } = await rest(harper, 'GET', `/SignHistory/${id}`);
@@ -101,12 +98,9 @@ beforeAll(async () => {
 });
 
 afterEach(async () => {
-	for (const { page, problems } of opened.splice(0)) {
-		const unexpected = problems.filter((problem) => !expectedProblems?.test(problem));
-		expect(unexpected, 'console errors in the page').toEqual([]);
-		await page.close();
-	}
+	const expected = expectedProblems;
 	expectedProblems = undefined;
+	await closePages(opened.splice(0), expected);
 	for (const simulator of simulators.splice(0)) await simulator.kill('SIGTERM');
 });
 

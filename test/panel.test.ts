@@ -13,6 +13,8 @@ import {
 	type PanelPage,
 } from '../harness/browser.ts';
 import { mqttPeer, mqttPublish, rest } from '../harness/clients.ts';
+import { closePages } from '../harness/panel-pages.ts';
+import { putSign as putSignOn, storedSign } from '../harness/sign-records.ts';
 import { useHarper } from '../harness/use-harper.ts';
 
 const harper = useHarper();
@@ -28,15 +30,9 @@ async function panel(path: string): Promise<Page> {
 	return opening.page;
 }
 
-async function putSign(id: string, change: object): Promise<LedSignRecord> {
-	const { status, body } = await rest(harper, 'PUT', `/LedSign/${id}`, change);
-	expect(status).toBe(200);
-	return body as LedSignRecord;
-}
+const putSign = (id: string, change: object): Promise<LedSignRecord> => putSignOn(harper, id, change);
 
-async function stored(id: string): Promise<LedSignRecord> {
-	return (await rest(harper, 'GET', `/LedSign/${id}`)).body as LedSignRecord;
-}
+const stored = (id: string): Promise<LedSignRecord> => storedSign(harper, id);
 
 /** What the preview says it shows (its accessible description, rebuilt on every change). */
 const previewLabel = (page: Page): Promise<string | null> => page.locator('#preview').getAttribute('aria-label');
@@ -47,12 +43,9 @@ beforeAll(async () => {
 });
 
 afterEach(async () => {
-	for (const { page, problems } of opened.splice(0)) {
-		const unexpected = problems.filter((problem) => !expectedProblems?.test(problem));
-		expect(unexpected, 'console errors in the page').toEqual([]);
-		await page.close();
-	}
+	const expected = expectedProblems;
 	expectedProblems = undefined;
+	await closePages(opened.splice(0), expected);
 });
 
 afterAll(async () => {
